@@ -1,0 +1,59 @@
+# container-delivery: everything a fresh clone needs is installed by these targets.
+#   make synth   set up (.venv, Python deps, pinned Node 22 + CDK CLI) and synthesize the reference app
+#   make test    set up and run the test suite (unit tests + one full nag/cfn-lint pass)
+# Set-up is idempotent: a stamp file per toolchain, redone only when its manifest changes.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+# Node 22 and the CDK CLI from node_modules, the venv's python3 for `cdk.json`'s "python3 app.py".
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+# No AWS account is needed: never wait for the EC2 instance metadata service.
+export AWS_EC2_METADATA_DISABLED := true
+export CDK_DISABLE_VERSION_CHECK := true
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+
+.PHONY: help setup synth test lint audit bench clean
+
+help:
+	@echo "make synth | test | lint | audit | bench | clean"
+
+$(PY_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+synth: setup
+	cdk synth --quiet
+	@echo "Synthesized: cdk.out/ ($$(ls cdk.out/*.template.json | wc -l) templates)"
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+audit: setup
+	$(PY) -m container_delivery.compliance.report --out audit
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf cdk.out audit bench/work .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,86 @@
+"""Acknowledging cdk-nag findings: the only way this project suppresses a rule.
+
+cdk-nag 3 reads acknowledgments from CDK's ``Validations.of(scope).acknowledge(...)``. This helper
+adds what auditors need on top of that API:
+
+* the rule is named with its pack prefix (``AwsSolutions-IAM5``, ``NIST.800.53.R5-...``), and is
+  recorded as ``<Pack>::<rule>`` so that CDK lists the finding under ``suppressedViolations`` in
+  ``validation-report.json`` together with the reason (the audit report reads it from there);
+* granular findings are acknowledged one by one (``AwsSolutions-IAM5[Resource::*]``): cdk-nag 3
+  has no rule-wide acknowledgment for them, and we would not use it if it had;
+* the reason must explain why the finding is safe or accepted; empty and boilerplate reasons
+  ("not needed", "n/a", "false positive", ...) are refused with a ``ValueError`` at synth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import aws_cdk as cdk
+from constructs import IConstruct
+
+#: Rule ids look like ``AwsSolutions-IAM5``, ``NIST.800.53.R5-IAMNoInlinePolicy``,
+#: ``HIPAA.Security-S3BucketLoggingEnabled`` or ``AwsSolutions-IAM5[Resource::*]``.
+RULE_ID = re.compile(r"^(?P<pack>[A-Za-z][A-Za-z0-9.]*)-(?P<rule>[A-Za-z0-9]+)(?P<finding>\[.+\])?$")
+
+#: A reason shorter than this many words cannot say why a finding is safe.
+MIN_REASON_WORDS = 6
+
+_BOILERPLATE = re.compile(
+    r"^\W*(not needed|not required|n/?a|none|todo|tbd|fixme|false positive|ignore|ignored|"
+    r"suppress(ed)?|ok|okay|fine|safe|accepted|by design|known issue|later|will fix( later)?)\W*$",
+    re.IGNORECASE,
+)
+
+
+def check_reason(rule_id: str, reason: str) -> list[str]:
+    """Problems with an acknowledgment's rule id and reason (empty when it is acceptable)."""
+    problems: list[str] = []
+    if not RULE_ID.match(rule_id):
+        problems.append(
+            f"rule id {rule_id!r} is not of the form '<Pack>-<Rule>' or '<Pack>-<Rule>[<finding>]' "
+            "(e.g. 'AwsSolutions-IAM5[Resource::*]'): name the rule with its pack prefix"
+        )
+    text = reason.strip()
+    if not text:
+        problems.append(f"{rule_id}: the reason is empty; say why this finding is safe here")
+    elif _BOILERPLATE.match(text):
+        problems.append(
+            f"{rule_id}: the reason {text!r} is boilerplate; say why this finding is safe here "
+            "(what limits the risk, or what compensates for it)"
+        )
+    elif len(text.split()) < MIN_REASON_WORDS:
+        problems.append(
+            f"{rule_id}: the reason {text!r} is too short ({len(text.split())} words, at least "
+            f"{MIN_REASON_WORDS}); say why this finding is safe here"
+        )
+    return problems
+
+
+def qualified_id(rule_id: str) -> str:
+    """``AwsSolutions-IAM5[Resource::*]`` -> ``AwsSolutions::AwsSolutions-IAM5[Resource::*]``."""
+    match = RULE_ID.match(rule_id)
+    if match is None:
+        raise ValueError(f"rule id {rule_id!r} has no pack prefix")
+    return f"{match['pack']}::{rule_id}"
+
+
+def acknowledge(scope: IConstruct, rules: str | Iterable[str], reason: str) -> None:
+    """Acknowledge one or more cdk-nag findings on ``scope`` with one reason.
+
+    Call it on the narrowest construct: the resource itself (or its L2 wrapper), or the IAM policy
+    for ``AwsSolutions-IAM5[...]`` findings. Several rules may share a reason when the packs
+    report the same fact (``AwsSolutions-S1`` and ``NIST.800.53.R5-S3BucketLoggingEnabled``).
+
+    :raises ValueError: a rule id without pack prefix, or a reason that does not explain itself.
+    """
+    rule_ids = [rules] if isinstance(rules, str) else list(rules)
+    if not rule_ids:
+        raise ValueError("acknowledge() needs at least one rule id")
+    problems = [problem for rule_id in rule_ids for problem in check_reason(rule_id, reason)]
+    if problems:
+        raise ValueError(f"acknowledgment at '{scope.node.path}': " + "; ".join(problems))
+    cdk.Validations.of(scope).acknowledge(
+        *(cdk.Acknowledgment(id=qualified_id(rule_id), reason=reason.strip()) for rule_id in rule_ids)
+    )

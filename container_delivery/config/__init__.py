@@ -1,0 +1,28 @@
+"""The reference app's typed configuration and its validation."""
+
+from .loader import CONFIG_ENV_VAR, ConfigError, load_config, parse_config
+from .model import (
+    ENVIRONMENTS,
+    Account,
+    Accounts,
+    DeliveryConfig,
+    EnvironmentName,
+    EnvironmentSettings,
+    SecretRef,
+    ServiceConfig,
+)
+
+__all__ = [
+    "CONFIG_ENV_VAR",
+    "ENVIRONMENTS",
+    "Account",
+    "Accounts",
+    "ConfigError",
+    "DeliveryConfig",
+    "EnvironmentName",
+    "EnvironmentSettings",
+    "SecretRef",
+    "ServiceConfig",
+    "load_config",
+    "parse_config",
+]

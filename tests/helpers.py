@@ -1,0 +1,62 @@
+"""Helpers for tests: the toolchain on PATH, fast unit-test stacks, handlers loaded by path.
+
+Import them as ``from tests.helpers import new_stack`` (tests/ is a package).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# jsii runs on the project's pinned Node 22 (node_modules/.bin), never the machine's Node 20.
+os.environ["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+
+import aws_cdk as cdk  # noqa: E402  (after PATH is set: jsii starts node on import)
+
+#: The feature flags of cdk.json, so unit tests synthesize what `cdk synth` synthesizes.
+FEATURE_FLAGS: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+STAGING_ACCOUNT = "111111111111"
+PRODUCTION_ACCOUNT = "222222222222"
+REGION = "eu-west-1"
+
+
+def new_app(**context: Any) -> cdk.App:
+    """An app with cdk.json's feature flags, built-in validation off and no nag (unit tests)."""
+    return cdk.App(
+        context={**FEATURE_FLAGS, **context},
+        builtin_cloud_formation_validation=False,
+        stack_traces=False,
+    )
+
+
+def new_stack(
+    name: str = "Test",
+    *,
+    account: str = STAGING_ACCOUNT,
+    region: str = REGION,
+    app: cdk.App | None = None,
+) -> cdk.Stack:
+    """A stack in a fresh unit-test app (see ``new_app``)."""
+    return cdk.Stack(app or new_app(), name, env=cdk.Environment(account=account, region=region))
+
+
+def load_handler(name: str) -> ModuleType:
+    """Load ``lambda/<name>/index.py`` by path (``lambda`` is a Python keyword)."""
+    path = ROOT / "lambda" / name / "index.py"
+    module_name = f"lambda_{name.replace('-', '_')}_index"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -1,0 +1,53 @@
+"""App-level checks on the reference app: synthesized once, with validation and every pack on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from container_delivery.config import load_config
+from tests.conftest import ReferenceAssembly
+from tests.helpers import ROOT
+
+pytestmark = pytest.mark.app
+
+
+def _violations(report: dict[str, object]) -> list[str]:
+    lines = []
+    for plugin in report["pluginReports"]:  # type: ignore[attr-defined]
+        for violation in plugin.get("violations", []):
+            for construct in violation["violatingConstructs"]:
+                lines.append(
+                    f"{violation['ruleName']} at {construct['constructPath']}: {violation['description']}"
+                )
+    return lines
+
+
+def test_every_configured_pack_ran(reference_assembly: ReferenceAssembly) -> None:
+    plugins = {
+        report["pluginName"] for report in reference_assembly.validation_report["pluginReports"]
+    }
+    expected = {"AwsSolutions", "ContainerDelivery", *load_config().packs}
+    assert expected <= plugins
+
+
+def test_no_unacknowledged_nag_finding(reference_assembly: ReferenceAssembly) -> None:
+    violations = _violations(reference_assembly.validation_report)
+    assert violations == [], "\n".join(violations)
+    assert reference_assembly.error is None
+
+
+def test_cfn_lint_reports_nothing(reference_assembly: ReferenceAssembly) -> None:
+    templates = [str(path) for path in reference_assembly.templates]
+    assert templates, "the reference app synthesized no template"
+    result = subprocess.run(  # noqa: S603 - fixed command, our own files
+        [str(Path(sys.executable).parent / "cfn-lint"), "--format", "parseable", *templates],
+        cwd=ROOT,  # picks up .cfnlintrc
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip() == "" and result.returncode == 0, result.stdout + result.stderr
