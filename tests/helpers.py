@@ -30,9 +30,10 @@ PRODUCTION_ACCOUNT = "222222222222"
 REGION = "eu-west-1"
 
 
-def new_app(**context: Any) -> cdk.App:
+def new_app(outdir: Path | None = None, **context: Any) -> cdk.App:
     """An app with cdk.json's feature flags, built-in validation off and no nag (unit tests)."""
     return cdk.App(
+        outdir=str(outdir) if outdir else None,
         context={**FEATURE_FLAGS, **context},
         builtin_cloud_formation_validation=False,
         stack_traces=False,
@@ -60,3 +61,30 @@ def load_handler(name: str) -> ModuleType:
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module
+
+
+#: Every pack the reference app can run (AwsSolutions and ContainerDelivery always run).
+ALL_PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
+
+
+def nag_findings(app: cdk.App, outdir: Path, packs: tuple[str, ...] = ALL_PACKS) -> list[str]:
+    """Register the packs on ``app``, synthesize into ``outdir`` and list unacknowledged findings.
+
+    One line per finding: ``<rule> at <construct path>: <description>``. Use a fresh app (not one
+    already synthesized by ``Template.from_stack``) and give it ``outdir=str(tmp_path)``.
+    """
+    from container_delivery.compliance import apply_packs
+
+    apply_packs(app, packs)
+    try:
+        app.synth()
+    except RuntimeError as error:
+        if "ValidationFailed" not in str(error):
+            raise
+    report = json.loads((outdir / "validation-report.json").read_text())
+    return [
+        f"{violation['ruleName']} at {construct['constructPath']}: {violation['description']}"
+        for plugin in report["pluginReports"]
+        for violation in plugin.get("violations", [])
+        for construct in violation["violatingConstructs"]
+    ]
