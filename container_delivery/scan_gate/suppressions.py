@@ -64,6 +64,35 @@ BOILERPLATE_REASONS = frozenset(
 )
 _PLACEHOLDER_WORDS = frozenset({"todo", "tbd", "fixme", "xxx"})
 _WORD = re.compile(r"[a-z0-9]+")
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that dates stay text and duplicate keys are errors.
+
+    Dates are parsed by the gate, so that ``2026-13-45`` gets a message naming the entry instead
+    of an exception from the YAML library; a duplicate key (two ``expires:``) would otherwise keep
+    the last value without a word.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool):
+                continue  # unhashable keys are reported by the base class
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def reason_problem(reason: str) -> str | None:
@@ -146,12 +175,15 @@ def load_suppressions(
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: not UTF-8 text (byte {error.start})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise InputError(f"{path}: not valid YAML{where}: {problem}") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as error:
+        # e.g. an explicitly tagged !!timestamp that is not a date
+        raise InputError(f"{path}: not valid YAML: {error}") from None
     return parse_suppressions(data, str(path), today=today, max_days=max_days)
 
 

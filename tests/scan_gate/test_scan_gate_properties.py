@@ -6,7 +6,16 @@ import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from container_delivery.scan_gate import Finding, Policy, Severity, Suppression, evaluate
+from container_delivery.scan_gate import (
+    Finding,
+    InputError,
+    Policy,
+    Severity,
+    Suppression,
+    evaluate,
+    parse_report,
+    parse_suppressions,
+)
 from container_delivery.scan_gate.model import THRESHOLDS
 
 TODAY = datetime.date(2026, 11, 23)
@@ -150,3 +159,75 @@ def test_decision_does_not_depend_on_input_order(
     backward = evaluate(list(reversed(found)), list(reversed(entries)), policy, TODAY)
     assert [r.finding for r in forward.blocking] == [r.finding for r in backward.blocking]
     assert forward.passed == backward.passed
+
+
+# --- bad input never escapes as anything but InputError -----------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+TRIVY_KEYS = ["Results", "Target", "Vulnerabilities", "Secrets", "VulnerabilityID", "PkgName",
+              "Severity", "FixedVersion", "PkgIdentifier", "PURL", "RuleID", "Title"]  # fmt: skip
+INSPECTOR_KEYS = ["components", "vulnerabilities", "bom-ref", "id", "ratings", "severity",
+                  "source", "name", "affects", "ref", "properties", "value", "purl"]  # fmt: skip
+
+
+def _shaped(keys: list[str]) -> st.SearchStrategy[object]:
+    return st.recursive(
+        json_values,
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(st.sampled_from(keys), children, max_size=4)
+        ),
+        max_leaves=25,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(
+    st.builds(lambda body: {"SchemaVersion": 2, **body},
+              st.dictionaries(st.sampled_from(TRIVY_KEYS), _shaped(TRIVY_KEYS), max_size=3)),
+    st.builds(lambda body: {"sbom": {"bomFormat": "CycloneDX", **body}},
+              st.dictionaries(st.sampled_from(INSPECTOR_KEYS), _shaped(INSPECTOR_KEYS),
+                              max_size=3)),
+    json_values,
+))  # fmt: skip
+def test_any_report_content_gives_findings_or_an_input_error(doc: object):
+    message = "fuzz.json: "
+    try:
+        found = parse_report(doc, "fuzz.json")
+    except InputError as error:
+        message = str(error)
+    else:
+        assert all(isinstance(item, Finding) for item in found)
+    assert message.startswith("fuzz.json: ")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.just("suppressions"),
+        st.lists(
+            st.dictionaries(
+                st.sampled_from(["id", "reason", "owner", "expires", "package", "repository"]),
+                json_values | st.dates(),
+            ),
+            max_size=4,
+        )
+        | json_values,
+    )
+    | json_values
+)
+def test_any_suppression_content_gives_entries_or_an_input_error(data: object):
+    message = "s.yaml: "
+    try:
+        entries = parse_suppressions(data, "s.yaml", today=TODAY)
+    except InputError as error:
+        message = str(error)
+    else:
+        assert all(isinstance(item, Suppression) for item in entries)
+    assert message.startswith("s.yaml: ")

@@ -186,8 +186,30 @@ def test_every_bad_entry_is_listed_in_one_message():
         ("- id: CVE-1\n", r"s\.yaml: expected a mapping with a 'suppressions' list"),
         ("suppressions:\n  id: CVE-1\n", r"s\.yaml: 'suppressions' should be a list"),
         ("supressions: []\n", r"s\.yaml: unknown top-level key\(s\) supressions"),
+        (
+            "suppressions:\n  - id: CVE-1\n    expires: 2026-12-01\n    expires: 2027-12-01\n",
+            r"s\.yaml: not valid YAML at line 4 column 5: duplicate key 'expires'",
+        ),
+        (
+            "suppressions:\n  - id: CVE-1\n    expires: 2026-13-45\n",
+            r"s\.yaml: entry 1 \(CVE-1\): .*expires '2026-13-45' is not a date",
+        ),
+        (
+            "suppressions:\n  - id: CVE-1\n    expires: !!timestamp 2026-13-45\n",
+            r"s\.yaml: not valid YAML: month must be in 1\.\.12",
+        ),
+        ("suppressions:\n  - !!python/object:os.system {}\n", r"s\.yaml: not valid YAML at line"),
     ],
-    ids=["invalid-yaml", "top-level-list", "entries-not-a-list", "misspelt-key"],
+    ids=[
+        "invalid-yaml",
+        "top-level-list",
+        "entries-not-a-list",
+        "misspelt-key",
+        "duplicate-key",
+        "impossible-date",
+        "impossible-tagged-date",
+        "python-tag",
+    ],
 )
 def test_malformed_file_names_the_file_and_problem(tmp_path: Path, content: str, message: str):
     path = tmp_path / "s.yaml"
