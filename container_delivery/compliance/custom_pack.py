@@ -2,42 +2,138 @@
 
 Each rule is a small pure function of a ``CfnResource`` returning a ``NagRuleCompliance``;
 the pack applies every rule to every resource. Rule ids are ``ContainerDelivery-<suffix>``.
+
+The rules read the resource's properties as CDK will render them (``Stack.resolve`` of the L1's
+properties, camelCase keys as in cdk-nag's own rules), so values set through L2 constructs and
+lazy values are seen. Like cdk-nag's rules, they do not see raw ``add_property_override`` escape
+hatches. A value that is a CloudFormation intrinsic (a parameter, ``Fn::If``...) cannot be
+verified at synth and counts as non-compliant: fix it or acknowledge it with the reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import aws_cdk as cdk
 import jsii
-from aws_cdk import aws_ecr as ecr
 from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
 from constructs import IConstruct
 
 RuleFn = Callable[[cdk.CfnResource], NagRuleCompliance]
 
+PACK_NAME: Final = "ContainerDelivery"
+
 
 @dataclass(frozen=True)
 class Rule:
-    """One check: its id suffix, what it reports and why it exists."""
+    """One check: its id suffix, the resource type it applies to, what it reports and why."""
 
     suffix: str
+    resource_type: str
     info: str
     explanation: str
     check: RuleFn
 
+    @property
+    def rule_id(self) -> str:
+        return f"{PACK_NAME}-{self.suffix}"
 
-def _resolve(node: cdk.CfnResource, value: Any) -> Any:
-    return cdk.Stack.of(node).resolve(value)
+
+def properties(node: cdk.CfnResource) -> dict[str, Any]:
+    """The resource's properties, resolved (camelCase keys; intrinsics stay as ``{"Ref": ...}``)."""
+    # ``_cfn_properties`` is CfnResource's protected view of the L1 props. Reading typed getters
+    # instead (``node.lifecycle_policy``) loses lazily-produced structs in jsii (they arrive empty).
+    resolved = cdk.Stack.of(node).resolve(node._cfn_properties)
+    return resolved if isinstance(resolved, dict) else {}
+
+
+def _get(data: Any, *keys: str) -> Any:
+    """``data[key]`` for the first key present (camelCase or CloudFormation's PascalCase)."""
+    if not isinstance(data, Mapping):
+        return None
+    for key in keys:
+        if key in data:
+            return data[key]
+    return None
+
+
+def _containers(node: cdk.CfnResource) -> list[Any] | None:
+    """A task definition's container definitions, or None when they are not a plain list."""
+    definitions = _get(properties(node), "containerDefinitions", "ContainerDefinitions")
+    if definitions is None:
+        return []
+    return definitions if isinstance(definitions, list) else None
+
+
+def _applies(node: cdk.CfnResource, resource_type: str) -> bool:
+    return node.cfn_resource_type == resource_type
 
 
 def ecr_tags_immutable(node: cdk.CfnResource) -> NagRuleCompliance:
-    if not isinstance(node, ecr.CfnRepository):
+    """ECR1: ``ImageTagMutability`` is IMMUTABLE or IMMUTABLE_WITH_EXCLUSION."""
+    if not _applies(node, "AWS::ECR::Repository"):
         return NagRuleCompliance.NOT_APPLICABLE
-    mutability = _resolve(node, node.image_tag_mutability)
+    mutability = _get(properties(node), "imageTagMutability", "ImageTagMutability")
     if mutability in ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"):
+        return NagRuleCompliance.COMPLIANT
+    return NagRuleCompliance.NON_COMPLIANT
+
+
+def ecr_scan_on_push(node: cdk.CfnResource) -> NagRuleCompliance:
+    """ECR2: ``ImageScanningConfiguration.ScanOnPush`` is true."""
+    if not _applies(node, "AWS::ECR::Repository"):
+        return NagRuleCompliance.NOT_APPLICABLE
+    scanning = _get(properties(node), "imageScanningConfiguration", "ImageScanningConfiguration")
+    if _get(scanning, "scanOnPush", "ScanOnPush") is True:
+        return NagRuleCompliance.COMPLIANT
+    return NagRuleCompliance.NON_COMPLIANT
+
+
+def ecr_lifecycle_policy(node: cdk.CfnResource) -> NagRuleCompliance:
+    """ECR3: the repository has a lifecycle policy with some text."""
+    if not _applies(node, "AWS::ECR::Repository"):
+        return NagRuleCompliance.NOT_APPLICABLE
+    policy = _get(properties(node), "lifecyclePolicy", "LifecyclePolicy")
+    text = _get(policy, "lifecyclePolicyText", "LifecyclePolicyText")
+    if isinstance(text, str) and text.strip():
+        return NagRuleCompliance.COMPLIANT
+    return NagRuleCompliance.NON_COMPLIANT
+
+
+def ecs_readonly_root_filesystem(node: cdk.CfnResource) -> NagRuleCompliance:
+    """ECS1: every container of the task definition has ``ReadonlyRootFilesystem: true``."""
+    if not _applies(node, "AWS::ECS::TaskDefinition"):
+        return NagRuleCompliance.NOT_APPLICABLE
+    containers = _containers(node)
+    if containers is None:
+        return NagRuleCompliance.NON_COMPLIANT
+    if all(_get(c, "readonlyRootFilesystem", "ReadonlyRootFilesystem") is True for c in containers):
+        return NagRuleCompliance.COMPLIANT
+    return NagRuleCompliance.NON_COMPLIANT
+
+
+def ecs_not_privileged(node: cdk.CfnResource) -> NagRuleCompliance:
+    """ECS2: no container of the task definition is ``Privileged`` (absent or false)."""
+    if not _applies(node, "AWS::ECS::TaskDefinition"):
+        return NagRuleCompliance.NOT_APPLICABLE
+    containers = _containers(node)
+    if containers is None:
+        return NagRuleCompliance.NON_COMPLIANT
+    if all(_get(c, "privileged", "Privileged") in (None, False) for c in containers):
+        return NagRuleCompliance.COMPLIANT
+    return NagRuleCompliance.NON_COMPLIANT
+
+
+def ecs_no_public_ip(node: cdk.CfnResource) -> NagRuleCompliance:
+    """ECS3: the service does not assign public IPs to its tasks (``AssignPublicIp`` not ENABLED)."""
+    if not _applies(node, "AWS::ECS::Service"):
+        return NagRuleCompliance.NOT_APPLICABLE
+    network = _get(properties(node), "networkConfiguration", "NetworkConfiguration")
+    awsvpc = _get(network, "awsvpcConfiguration", "AwsvpcConfiguration", "AwsVpcConfiguration")
+    assign = _get(awsvpc, "assignPublicIp", "AssignPublicIp")
+    if assign in (None, "DISABLED"):
         return NagRuleCompliance.COMPLIANT
     return NagRuleCompliance.NON_COMPLIANT
 
@@ -45,11 +141,57 @@ def ecr_tags_immutable(node: cdk.CfnResource) -> NagRuleCompliance:
 RULES: tuple[Rule, ...] = (
     Rule(
         "ECR1",
+        "AWS::ECR::Repository",
         "The ECR repository allows image tags to be overwritten.",
         "A release tag must always name the image that was scanned and verified in staging; "
         "mutable tags let a push silently replace it. Use IMMUTABLE (or IMMUTABLE_WITH_EXCLUSION "
         "for tags declared mutable on purpose).",
         ecr_tags_immutable,
+    ),
+    Rule(
+        "ECR2",
+        "AWS::ECR::Repository",
+        "The ECR repository does not scan images on push.",
+        "Every pushed image must be scanned for known vulnerabilities before it can be promoted; "
+        "set ImageScanningConfiguration.ScanOnPush to true on the repository (also when a "
+        "registry-level scanning configuration exists, so the repository stays safe if that "
+        "configuration is removed).",
+        ecr_scan_on_push,
+    ),
+    Rule(
+        "ECR3",
+        "AWS::ECR::Repository",
+        "The ECR repository has no lifecycle policy.",
+        "Without a lifecycle policy, build images accumulate forever (cost, and old vulnerable "
+        "images stay pullable). Add a lifecycle policy that expires build images and keeps "
+        "released ones.",
+        ecr_lifecycle_policy,
+    ),
+    Rule(
+        "ECS1",
+        "AWS::ECS::TaskDefinition",
+        "A container of the ECS task definition has a writable root filesystem.",
+        "A read-only root filesystem stops an attacker (or a bug) from modifying the image's "
+        "binaries and configuration at run time. Set ReadonlyRootFilesystem to true on every "
+        "container and mount a volume for the paths that must be writable (e.g. /tmp).",
+        ecs_readonly_root_filesystem,
+    ),
+    Rule(
+        "ECS2",
+        "AWS::ECS::TaskDefinition",
+        "A container of the ECS task definition runs privileged.",
+        "A privileged container has root access to the host; no application container of the "
+        "delivery platform needs it. Leave Privileged unset or false.",
+        ecs_not_privileged,
+    ),
+    Rule(
+        "ECS3",
+        "AWS::ECS::Service",
+        "The ECS service assigns public IP addresses to its tasks.",
+        "Tasks run in private subnets behind a load balancer and reach AWS through NAT or VPC "
+        "endpoints; a public IP exposes every task directly to the internet. Set AssignPublicIp "
+        "to DISABLED (the default).",
+        ecs_no_public_ip,
     ),
 )
 
@@ -89,7 +231,7 @@ class _AppliedRule:
 class ContainerDeliveryChecks(NagPack):
     """The library's own security checks (see ``RULES``)."""
 
-    PACK_NAME = "ContainerDelivery"
+    PACK_NAME = PACK_NAME
 
     def __init__(self, scope: IConstruct | None = None) -> None:
         super().__init__(scope)
@@ -100,6 +242,9 @@ class ContainerDeliveryChecks(NagPack):
         return self.PACK_NAME
 
     def _check_resource(self, node: cdk.CfnResource) -> None:
+        resource_type = node.cfn_resource_type
         for rule in RULES:
+            if rule.resource_type != resource_type:
+                continue  # saves a jsii round trip per rule and resource
             # jsii checks the interface at run time; the Protocol's setters do not apply here.
             self._apply_rule(cast(IApplyRule, _AppliedRule(rule, node)))
