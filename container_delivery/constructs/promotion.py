@@ -142,7 +142,7 @@ class PromotionFunction(Construct):
             if role_name is None:
                 problems.append(
                     "role_name: required with replication_check (the production "
-                    f"PromotionReadRole '{replication_check.role_name}' trusts this role by name); "
+                    f"PromotionReadRole '{replication_check.role_name}' trusts this role by name), "
                     "give the name you pass to PromotionReadRole(promotion_role_name=...)"
                 )
         handler_code = code
@@ -153,7 +153,7 @@ class PromotionFunction(Construct):
                 )
             else:
                 problems.append(
-                    f"code: the handler folder {HANDLER_DIR} does not exist (installed package?); "
+                    f"code: the handler folder {HANDLER_DIR} does not exist (installed package?), "
                     "pass code=lambda_.Code.from_asset('<path to lambda/promote>')"
                 )
         if problems or handler_code is None:
@@ -423,20 +423,20 @@ def _unresolved(value: object) -> bool:
 def _check_account(name: str, value: str) -> list[str]:
     if _unresolved(value) or _ACCOUNT.fullmatch(value):
         return []
-    return [f"{name}: {value!r} is not an AWS account id; give the 12 digits, e.g. '222222222222'"]
+    return [f"{name}: {value!r} is not an AWS account id, give the 12 digits, e.g. '222222222222'"]
 
 
 def _check_region(name: str, value: str) -> list[str]:
     if _unresolved(value) or _REGION.fullmatch(value):
         return []
-    return [f"{name}: {value!r} is not a region name; give one such as 'eu-west-1'"]
+    return [f"{name}: {value!r} is not a region name, give one such as 'eu-west-1'"]
 
 
 def _check_role_name(name: str, value: str) -> list[str]:
     if _unresolved(value) or _ROLE_NAME.fullmatch(value):
         return []
     return [
-        f"{name}: {value!r} is not a valid IAM role name; use 1-64 letters, digits and "
+        f"{name}: {value!r} is not a valid IAM role name, use 1-64 letters, digits and "
         "'+=,.@_-' (no path, no ARN)"
     ]
 
@@ -444,7 +444,7 @@ def _check_role_name(name: str, value: str) -> list[str]:
 def _check_repositories(repositories: Sequence[ecr.IRepository]) -> list[str]:
     if len(repositories) == 0:
         return [
-            "repositories: none given; give the ecr.IRepository objects the function may tag "
+            "repositories: none given, give the ecr.IRepository objects the function may tag "
             "(e.g. ecr.Repository.from_repository_name(...))"
         ]
     return []
@@ -452,11 +452,11 @@ def _check_repositories(repositories: Sequence[ecr.IRepository]) -> list[str]:
 
 def _check_repository_names(names: Sequence[str]) -> list[str]:
     if isinstance(names, str):
-        return [f"repository_names: {names!r} is a string; give a list of names, e.g. [{names!r}]"]
+        return [f"repository_names: {names!r} is a string, give a list of names, e.g. [{names!r}]"]
     if len(names) == 0:
-        return ["repository_names: none given; give the destination repository names to describe"]
+        return ["repository_names: none given, give the destination repository names to describe"]
     return [
-        f"repository_names: {name!r} is not a valid ECR repository name; use 2-256 lowercase "
+        f"repository_names: {name!r} is not a valid ECR repository name, use 2-256 lowercase "
         "letters, digits and '._-/' separators (e.g. 'team/webapp')"
         for name in names
         if not _unresolved(name)
@@ -476,7 +476,7 @@ def _check_template(template: str) -> list[str]:
     if not _IMAGE_TAG.fullmatch(sample) or len(template.replace("{git_tag}", "")) > 100:
         return [
             f"release_tag_template: {template!r} does not make a valid image tag (for git tag "
-            f"{_SAMPLE_GIT_TAG!r} it gives {sample!r}); use letters, digits, '_', '.', '-', not "
+            f"{_SAMPLE_GIT_TAG!r} it gives {sample!r}), use letters, digits, '_', '.', '-', not "
             "starting with '.' or '-', at most 100 characters besides '{git_tag}'"
         ]
     return []
@@ -489,7 +489,7 @@ def _check_duration(name: str, value: Duration, low: Duration, high: Duration) -
     if low.to_seconds() <= seconds <= high.to_seconds():
         return []
     return [
-        f"{name}: {value.to_human_string()} is out of range; give between "
+        f"{name}: {value.to_human_string()} is out of range, give between "
         f"{low.to_human_string()} and {high.to_human_string()}"
     ]
 
@@ -497,7 +497,7 @@ def _check_duration(name: str, value: Duration, low: Duration, high: Duration) -
 def _check_int(name: str, value: int, low: int, high: int) -> list[str]:
     if _unresolved(value) or low <= value <= high:
         return []
-    return [f"{name}: {value} is out of range; give a whole number from {low} to {high}"]
+    return [f"{name}: {value} is out of range, give a whole number from {low} to {high}"]
 
 
 def _check_replication_check(check: ReplicationCheck) -> list[str]:
