@@ -1,0 +1,213 @@
+"""Pure helpers shared by the registry constructs: name checks and the lifecycle policy.
+
+Nothing here touches aws_cdk: the same functions build the lifecycle policy of a
+``ServiceRepository`` (staging) and of the repository creation template (production), so the
+two cannot drift, and the tests parse the JSON they return.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any, Final
+
+import aws_cdk as cdk
+
+#: ECR repository names (CreateRepository's documented pattern), 2 to 256 characters.
+REPOSITORY_NAME: Final = re.compile(
+    r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$"
+)
+#: Names that start like an environment: the repository has the same name in every account.
+ENV_PREFIXES: Final = ("staging-", "stage-", "stg-", "prod-", "production-", "dev-", "test-")
+#: Characters allowed in an image tag prefix (image tags: ``[A-Za-z0-9_.-]``).
+TAG_PREFIX: Final = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+#: ImageTagMutabilityExclusionFilter values (CloudFormation schema): wildcard patterns.
+EXCLUSION_FILTER: Final = re.compile(r"^[0-9a-zA-Z._*-]{1,128}$")
+#: At most this many exclusion filters per repository (and per creation template).
+MAX_EXCLUSION_FILTERS: Final = 5
+#: An AWS account id.
+ACCOUNT_ID: Final = re.compile(r"^\d{12}$")
+#: An AWS region name.
+REGION: Final = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+
+#: Release-tagged images are kept up to this count: at least the images-per-repository quota
+#: (documented as 10,000, and 100,000 on newer pages; adjustable), so the rule that selects release
+#: tags never finds more of them than it keeps and never expires one; being the highest-priority
+#: rule, it also shields those images from every lower-priority rule. Raise it if the quota of an
+#: account is raised above it.
+RELEASE_KEEP_COUNT: Final = 100_000
+
+DEFAULT_RELEASE_TAG_PREFIX: Final = "release-"
+DEFAULT_BUILD_TAG_PREFIX: Final = "git-"
+DEFAULT_KEEP_BUILD_IMAGES: Final = 50
+DEFAULT_UNTAGGED_IMAGE_DAYS: Final = 14
+
+
+def _unresolved(value: object) -> bool:
+    return isinstance(value, str) and cdk.Token.is_unresolved(value)
+
+
+def check_repository_name(name: str, field: str = "repository_name") -> list[str]:
+    """Problems with an ECR repository name (empty when it is fine or a token)."""
+    if _unresolved(name):
+        return []
+    problems: list[str] = []
+    if not 2 <= len(name) <= 256:
+        problems.append(f"{field}: {name!r} is {len(name)} characters; ECR names have 2 to 256")
+    if not REPOSITORY_NAME.match(name):
+        hint = re.sub(r"[^a-z0-9._/-]+", "-", name.lower()).strip("-._/")
+        problems.append(
+            f"{field}: {name!r} is not a valid ECR repository name (lowercase letters, digits, "
+            f"and single '.', '_', '-' or '/' between them; try {hint!r})"
+        )
+    if name.startswith(ENV_PREFIXES):
+        problems.append(
+            f"{field}: {name!r} starts with an environment prefix; the repository has the same "
+            f"name in staging and production (try {name.split('-', 1)[1]!r})"
+        )
+    return problems
+
+
+def check_tag_prefixes(release_tag_prefix: str, build_tag_prefix: str) -> list[str]:
+    """Problems with the release and build tag prefixes that drive the lifecycle policy."""
+    problems: list[str] = []
+    for field, value in (
+        ("release_tag_prefix", release_tag_prefix),
+        ("build_tag_prefix", build_tag_prefix),
+    ):
+        if not TAG_PREFIX.match(value):
+            problems.append(
+                f"{field}: {value!r} is not an image tag prefix (1 to 100 of A-Z a-z 0-9 _ . -)"
+            )
+    if (
+        release_tag_prefix
+        and build_tag_prefix
+        and (
+            release_tag_prefix.startswith(build_tag_prefix)
+            or build_tag_prefix.startswith(release_tag_prefix)
+        )
+    ):
+        problems.append(
+            f"release_tag_prefix {release_tag_prefix!r} and build_tag_prefix {build_tag_prefix!r} "
+            "overlap: one is a prefix of the other, so the lifecycle policy cannot tell released "
+            "images from build images (use e.g. 'release-' and 'git-')"
+        )
+    return problems
+
+
+def _may_match_prefix(pattern: str, prefix: str) -> bool:
+    """Whether the wildcard ``pattern`` can match some tag that starts with ``prefix``."""
+    head = pattern.split("*", 1)[0]
+    if "*" not in pattern:
+        return pattern.startswith(prefix)
+    return head.startswith(prefix) or prefix.startswith(head)
+
+
+def check_mutable_tags(
+    mutable_tags: Sequence[str], release_tag_prefix: str, build_tag_prefix: str
+) -> list[str]:
+    """Problems with tag filters declared mutable (IMMUTABLE_WITH_EXCLUSION filters)."""
+    problems: list[str] = []
+    if len(mutable_tags) > MAX_EXCLUSION_FILTERS:
+        problems.append(
+            f"mutable_tags: {len(mutable_tags)} filters given; ECR allows at most "
+            f"{MAX_EXCLUSION_FILTERS} exclusion filters per repository"
+        )
+    for tag in mutable_tags:
+        if _unresolved(tag):
+            continue
+        if not EXCLUSION_FILTER.match(tag):
+            problems.append(
+                f"mutable_tags: {tag!r} is not a tag filter (1 to 128 of A-Z a-z 0-9 . _ - and "
+                "'*' as wildcard)"
+            )
+            continue
+        for what, prefix in (("release", release_tag_prefix), ("build", build_tag_prefix)):
+            if prefix and _may_match_prefix(tag, prefix):
+                problems.append(
+                    f"mutable_tags: {tag!r} can match {what} tags ({prefix!r}...), which must "
+                    f"stay immutable; declare only tags that are meant to move (e.g. 'latest')"
+                )
+    return problems
+
+
+def check_positive(field: str, value: int, maximum: int | None = None) -> list[str]:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return [f"{field}: {value!r} must be a whole number of at least 1"]
+    if maximum is not None and value > maximum:
+        return [f"{field}: {value} is more than {maximum}"]
+    return []
+
+
+def lifecycle_rules(
+    *,
+    release_tag_prefix: str = DEFAULT_RELEASE_TAG_PREFIX,
+    build_tag_prefix: str = DEFAULT_BUILD_TAG_PREFIX,
+    keep_build_images: int = DEFAULT_KEEP_BUILD_IMAGES,
+    untagged_image_days: int = DEFAULT_UNTAGGED_IMAGE_DAYS,
+) -> list[dict[str, Any]]:
+    """The lifecycle rules of every service repository, staging and production alike.
+
+    ECR evaluates rules from the lowest ``rulePriority``; an image matched by a higher-priority
+    rule is never expired by a lower-priority one, and an image with several tags matches a
+    prefix rule when any of its tags does. So:
+
+    1. images carrying a release tag are selected first and kept (up to ``RELEASE_KEEP_COUNT``,
+       a count the repository cannot reach): a released image is never expired;
+    2. untagged images expire ``untagged_image_days`` days after their push;
+    3. of the images carrying a build tag (``git-<sha>``), only the newest ``keep_build_images``
+       are kept.
+    """
+    return [
+        {
+            "rulePriority": 1,
+            "description": f"Keep every released image (tag {release_tag_prefix}*)",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPrefixList": [release_tag_prefix],
+                "countType": "imageCountMoreThan",
+                "countNumber": RELEASE_KEEP_COUNT,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": f"Expire untagged images after {untagged_image_days} days",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": untagged_image_days,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 3,
+            "description": f"Keep the newest {keep_build_images} build images (tag {build_tag_prefix}*)",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPrefixList": [build_tag_prefix],
+                "countType": "imageCountMoreThan",
+                "countNumber": keep_build_images,
+            },
+            "action": {"type": "expire"},
+        },
+    ]
+
+
+def lifecycle_policy_text(**kwargs: Any) -> str:
+    """``lifecycle_rules(**kwargs)`` as the JSON text ECR and CloudFormation take."""
+    return json.dumps({"rules": lifecycle_rules(**kwargs)}, separators=(",", ":"))
+
+
+def check_account(field: str, account: str) -> list[str]:
+    if _unresolved(account) or ACCOUNT_ID.match(account):
+        return []
+    return [f"{field}: {account!r} is not a 12-digit AWS account id (quote it in YAML)"]
+
+
+def check_region(field: str, region: str) -> list[str]:
+    if _unresolved(region) or REGION.match(region):
+        return []
+    return [f"{field}: {region!r} is not an AWS region such as 'eu-west-1'"]

@@ -1,0 +1,293 @@
+"""``DestinationRegistry``: the production registry that replicated images arrive in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import aws_cdk as cdk
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct, IConstruct
+
+from container_delivery.compliance import acknowledge
+
+from ._rules import (
+    DEFAULT_BUILD_TAG_PREFIX,
+    DEFAULT_KEEP_BUILD_IMAGES,
+    DEFAULT_RELEASE_TAG_PREFIX,
+    DEFAULT_UNTAGGED_IMAGE_DAYS,
+    check_account,
+    check_mutable_tags,
+    check_positive,
+    check_tag_prefixes,
+    lifecycle_policy_text,
+    lifecycle_rules,
+)
+from ._scanning import LazyValue, RegistryScanning, ScanType, check_scan_settings
+
+#: Repository creation template prefixes (CloudFormation schema): a namespace, or ROOT.
+TEMPLATE_PREFIX: Final = re.compile(
+    r"^([a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*/?|ROOT)$"
+)
+#: The only actions the registry policy grants to source accounts.
+REPLICATION_ACTIONS: Final = ("ecr:CreateRepository", "ecr:ReplicateImage")
+
+
+class DestinationRegistry(Construct):
+    """The registry policy, repository creation template and scanning of a destination registry.
+
+    * ``AWS::ECR::RegistryPolicy``: each source account may call ``ecr:ReplicateImage`` and
+      ``ecr:CreateRepository``, only on ``repository/<prefix>*`` of the prefixes registered with
+      ``allow_replication``; nothing else, nobody else.
+    * ``AWS::ECR::RepositoryCreationTemplate`` (``AppliedFor: REPLICATION``): repositories that
+      replication creates get the settings of a ``ServiceRepository`` (immutable tags, encryption,
+      the same lifecycle policy, built by the same function). Without it they arrive mutable and
+      without lifecycle. ECR reads a template prefix as a namespace (``team`` means ``team/``):
+      for repository names without ``/`` only the ``ROOT`` template applies, hence the default.
+    * ``AWS::ECR::RegistryScanningConfiguration``: scan on push for the replicated prefixes.
+
+    The registry policy and the scanning configuration exist once per account and region; use
+    ``DestinationRegistry.of(scope)`` to share the stack's registry.
+    """
+
+    DEFAULT_ID: Final = "DestinationRegistry"
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        template_prefix: str = "ROOT",
+        mutable_tags: Sequence[str] = (),
+        release_tag_prefix: str = DEFAULT_RELEASE_TAG_PREFIX,
+        build_tag_prefix: str = DEFAULT_BUILD_TAG_PREFIX,
+        keep_build_images: int = DEFAULT_KEEP_BUILD_IMAGES,
+        untagged_image_days: int = DEFAULT_UNTAGGED_IMAGE_DAYS,
+        encryption_key: kms.IKey | None = None,
+        resource_tags: Mapping[str, str] | None = None,
+        creation_role: iam.IRole | None = None,
+        scan_on_push: bool = True,
+        scan_type: ScanType = "BASIC",
+    ) -> None:
+        """
+        :param template_prefix: Namespace of the repositories the creation template applies to.
+            Default: - ``ROOT``: every repository replication creates (names without ``/``).
+        :param mutable_tags: Tag filters that may move. Default: - none (IMMUTABLE).
+        :param release_tag_prefix: Default: - ``release-`` (as ``ServiceRepository``).
+        :param build_tag_prefix: Default: - ``git-`` (as ``ServiceRepository``).
+        :param keep_build_images: Default: - 50 (as ``ServiceRepository``).
+        :param untagged_image_days: Default: - 14 (as ``ServiceRepository``).
+        :param encryption_key: KMS key for created repositories. Default: - AES256.
+        :param resource_tags: Tags of created repositories. Default: - none.
+        :param creation_role: Role ECR assumes to create repositories; ECR needs one when the
+            template uses a KMS key or resource tags. Default: - created when needed.
+        :param scan_on_push: Registry-level scan on push for the replicated prefixes.
+            Default: - True.
+        :param scan_type: Default: - BASIC.
+        """
+        super().__init__(scope, construct_id)
+        problems = [
+            *check_tag_prefixes(release_tag_prefix, build_tag_prefix),
+            *check_mutable_tags(mutable_tags, release_tag_prefix, build_tag_prefix),
+            *check_positive("keep_build_images", keep_build_images, 10_000),
+            *check_positive("untagged_image_days", untagged_image_days, 3650),
+            *check_scan_settings(scan_type, False),
+        ]
+        if not cdk.Token.is_unresolved(template_prefix) and not TEMPLATE_PREFIX.match(
+            template_prefix
+        ):
+            problems.append(
+                f"template_prefix: {template_prefix!r} is not 'ROOT' or a lowercase repository "
+                "namespace such as 'team-a'"
+            )
+        tags = dict(resource_tags or {})
+        for key, value in tags.items():
+            if not 1 <= len(key) <= 128 or len(value) > 256:
+                problems.append(
+                    f"resource_tags: {key!r}={value!r}: keys have 1 to 128 characters, values "
+                    "at most 256"
+                )
+        if problems:
+            raise ValueError(f"DestinationRegistry '{construct_id}': " + "; ".join(problems))
+
+        self._id = construct_id
+        self.template_prefix = template_prefix
+        self._grants: dict[str, list[str]] = {}  # source account -> repository prefixes
+        self._scan_on_push = scan_on_push
+        self._scanning = RegistryScanning(self, scan_type=scan_type, continuous=False)
+        self.registry_policy: ecr.CfnRegistryPolicy | None = None
+        """The registry policy, once a source account is allowed to replicate."""
+        self.lifecycle_rules: list[dict[str, Any]] = lifecycle_rules(
+            release_tag_prefix=release_tag_prefix,
+            build_tag_prefix=build_tag_prefix,
+            keep_build_images=keep_build_images,
+            untagged_image_days=untagged_image_days,
+        )
+        """The lifecycle rules of created repositories (the same as ``ServiceRepository``'s)."""
+
+        self.creation_role: iam.IRole | None = creation_role
+        """The role ECR assumes to create repositories (only with KMS or resource tags)."""
+        if creation_role is None and (encryption_key is not None or tags):
+            self.creation_role = self._create_role(encryption_key)
+
+        self.creation_template = ecr.CfnRepositoryCreationTemplate(
+            self,
+            "CreationTemplate",
+            prefix=template_prefix,
+            applied_for=["REPLICATION"],
+            description="Replicated service repositories: immutable, encrypted, with lifecycle",
+            image_tag_mutability="IMMUTABLE_WITH_EXCLUSION" if mutable_tags else "IMMUTABLE",
+            image_tag_mutability_exclusion_filters=[
+                ecr.CfnRepositoryCreationTemplate.ImageTagMutabilityExclusionFilterProperty(
+                    image_tag_mutability_exclusion_filter_type="WILDCARD",
+                    image_tag_mutability_exclusion_filter_value=tag,
+                )
+                for tag in mutable_tags
+            ]
+            or None,
+            encryption_configuration=ecr.CfnRepositoryCreationTemplate.EncryptionConfigurationProperty(
+                encryption_type="KMS" if encryption_key else "AES256",
+                kms_key=encryption_key.key_arn if encryption_key else None,
+            ),
+            lifecycle_policy=lifecycle_policy_text(
+                release_tag_prefix=release_tag_prefix,
+                build_tag_prefix=build_tag_prefix,
+                keep_build_images=keep_build_images,
+                untagged_image_days=untagged_image_days,
+            ),
+            resource_tags=[cdk.CfnTag(key=k, value=v) for k, v in tags.items()] or None,
+            custom_role_arn=self.creation_role.role_arn if self.creation_role else None,
+        )
+        """The repository creation template (REPLICATION)."""
+
+    @staticmethod
+    def of(scope: IConstruct) -> DestinationRegistry:
+        """The destination registry of ``scope``'s stack, created with defaults on first use."""
+        stack = cdk.Stack.of(scope)
+        existing = stack.node.try_find_child(DestinationRegistry.DEFAULT_ID)
+        if isinstance(existing, DestinationRegistry):
+            return existing
+        if existing is not None:
+            raise ValueError(
+                f"DestinationRegistry.of: '{stack.node.path}/{DestinationRegistry.DEFAULT_ID}' "
+                f"exists and is a {type(existing).__name__}; rename that construct"
+            )
+        return DestinationRegistry(stack, DestinationRegistry.DEFAULT_ID)
+
+    @property
+    def scanning_configuration(self) -> ecr.CfnRegistryScanningConfiguration | None:
+        return self._scanning.resource
+
+    @property
+    def source_accounts(self) -> list[str]:
+        return list(self._grants)
+
+    @property
+    def replicated_prefixes(self) -> list[str]:
+        return list(dict.fromkeys(p for prefixes in self._grants.values() for p in prefixes))
+
+    def allow_replication(self, *, source_account: str, repository_prefixes: Sequence[str]) -> None:
+        """Let ``source_account`` replicate repositories starting with ``repository_prefixes``.
+
+        :raises ValueError: the account or a prefix is invalid (every problem listed).
+        """
+        problems = check_account("source_account", source_account)
+        if not repository_prefixes:
+            problems.append("repository_prefixes: empty; name the replicated repositories")
+        stack = cdk.Stack.of(self)
+        if not cdk.Token.is_unresolved(stack.account) and source_account == stack.account:
+            problems.append(
+                f"source_account: {source_account!r} is this registry's own account; the "
+                "registry policy is for other accounts (same-account replication needs none)"
+            )
+        for prefix in repository_prefixes:
+            if not cdk.Token.is_unresolved(prefix) and (
+                len(prefix) < 2 or not re.match(r"^[a-z0-9][a-z0-9._/-]*$", prefix)
+            ):
+                problems.append(
+                    f"repository_prefixes: {prefix!r} is not a repository name prefix "
+                    "(lowercase, at least 2 characters)"
+                )
+            if self._scan_on_push:
+                problems += self._scanning.check(f"{prefix}*")
+        if problems:
+            raise ValueError(f"DestinationRegistry '{self._id}': " + "; ".join(problems))
+
+        granted = self._grants.setdefault(source_account, [])
+        for prefix in repository_prefixes:
+            if prefix not in granted:
+                granted.append(prefix)
+            if self._scan_on_push:
+                self._scanning.add(f"{prefix}*")
+            if self.template_prefix != "ROOT" and not prefix.startswith(
+                self.template_prefix.rstrip("/") + "/"
+            ):
+                cdk.Annotations.of(self).add_warning_v2(
+                    "container-delivery:template-prefix",
+                    f"The creation template applies to '{self.template_prefix}/...' only: "
+                    f"repositories replicated under {prefix!r} are created mutable and without "
+                    "lifecycle. Use template_prefix='ROOT' or a namespaced prefix.",
+                )
+        if self.registry_policy is None:
+            self.registry_policy = ecr.CfnRegistryPolicy(
+                self, "Policy", policy_text=cdk.Lazy.any(LazyValue(self._render_policy))
+            )
+
+    def _render_policy(self) -> dict[str, Any]:
+        stack = cdk.Stack.of(self)
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": f"ReplicationFrom{account}",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{stack.partition}:iam::{account}:root"},
+                    "Action": list(REPLICATION_ACTIONS),
+                    "Resource": [
+                        f"arn:{stack.partition}:ecr:{stack.region}:{stack.account}:repository/{p}*"
+                        for p in prefixes
+                    ],
+                }
+                for account, prefixes in self._grants.items()
+            ],
+        }
+
+    def _create_role(self, key: kms.IKey | None) -> iam.Role:
+        stack = cdk.Stack.of(self)
+        repositories = f"arn:{stack.partition}:ecr:{stack.region}:{stack.account}:repository/*"
+        statements = [
+            iam.PolicyStatement(
+                sid="CreateReplicatedRepositories",
+                actions=["ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"],
+                resources=[repositories],
+            )
+        ]
+        if key is not None:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="EncryptWithTheTemplateKey",
+                    actions=["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"],
+                    resources=[key.key_arn],
+                )
+            )
+        policy = iam.ManagedPolicy(self, "CreationPolicy", statements=statements)
+        role = iam.Role(
+            self,
+            "CreationRole",
+            assumed_by=iam.ServicePrincipal("ecr.amazonaws.com"),
+            description="Assumed by ECR to create replicated repositories from the template",
+            managed_policies=[policy],
+        )
+        region = "<AWS::Region>" if cdk.Token.is_unresolved(stack.region) else stack.region
+        account = "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
+        acknowledge(
+            policy,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:{region}:{account}:repository/*]",
+            "ECR assumes this role only to create repositories that replication brings in; their "
+            "names are not known in advance, and the role is limited to this account's registry "
+            "in this region and to create, replicate and tag",
+        )
+        return role
