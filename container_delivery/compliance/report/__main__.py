@@ -1,0 +1,120 @@
+"""``python -m container_delivery.compliance.report``: write the audit report (``make audit``).
+
+Without ``--assembly`` it builds and synthesizes the reference app (built-in validation and
+every configured pack on), then reports on that cloud assembly. With ``--assembly DIR`` it only
+reads an existing one (fast; no CDK app is built).
+
+Exit codes: 0 the report is written and there is no unacknowledged finding; 1 the report is
+written and lists unacknowledged findings (or a pack that failed to run); 2 no report (bad
+arguments, bad config, a construct's validation error, an unreadable assembly).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from .model import AssemblyError, build_report
+from .render import write_report
+
+PROG = "python -m container_delivery.compliance.report"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Write the compliance audit report (report.html and report.md).",
+    )
+    parser.add_argument("--out", default="audit", help="output directory (default: audit)")
+    parser.add_argument(
+        "--assembly",
+        metavar="DIR",
+        help="report on this existing cloud assembly instead of synthesizing the reference app",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="reference app config (default: $CONTAINER_DELIVERY_CONFIG, else the embedded default)",
+    )
+    parser.add_argument(
+        "--packs",
+        nargs="+",
+        metavar="PACK",
+        default=[],
+        help="packs that ran (with --assembly; default: those seen in the assembly)",
+    )
+    parser.add_argument(
+        "--synth-into",
+        metavar="DIR",
+        help="keep the synthesized cloud assembly in this new or empty directory",
+    )
+    return parser
+
+
+def _synthesize(config_path: str | None, outdir: Path) -> tuple[list[str], str]:
+    """Synthesize the reference app into ``outdir``; return the packs it ran and a description.
+
+    The one place in ``compliance`` that imports ``config`` and ``stacks``: this is an entry
+    point, like ``app.py``, and the imports are local so that importing the report library
+    keeps the layering rule (stacks -> constructs -> compliance).
+    """
+    from container_delivery.compliance.packs import ALWAYS
+    from container_delivery.config import CONFIG_ENV_VAR, load_config
+    from container_delivery.stacks.app import build_app
+
+    path = config_path or os.environ.get(CONFIG_ENV_VAR)
+    config = load_config(path)
+    # The feature flags of cdk.json, so the audit sees what `cdk synth` synthesizes.
+    cdk_json = Path("cdk.json")
+    context = json.loads(cdk_json.read_text())["context"] if cdk_json.exists() else {}
+    app = build_app(config, outdir=str(outdir), context=context)
+    try:
+        app.synth()
+    except RuntimeError as error:  # unacknowledged findings: the report lists them
+        if "ValidationFailed" not in str(error):
+            raise
+    packs = list(dict.fromkeys([*ALWAYS, *config.packs]))
+    return packs, f"the reference app synthesized with {path or 'the default config'}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    out = Path(args.out)
+    try:
+        if args.assembly:
+            report = build_report(
+                Path(args.assembly),
+                packs=args.packs,
+                source=f"the cloud assembly {args.assembly}",
+            )
+        else:
+            with tempfile.TemporaryDirectory(prefix="audit-cdk-out-") as temporary:
+                outdir = Path(args.synth_into or temporary)
+                if outdir.exists() and any(outdir.iterdir()):
+                    print(f"{PROG}: --synth-into {outdir} is not empty", file=sys.stderr)
+                    return 2
+                packs, source = _synthesize(args.config, outdir)
+                report = build_report(outdir, packs=[*packs, *args.packs], source=source)
+    except (AssemblyError, ValueError) as error:  # ConfigError and construct errors too
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
+    html_path, md_path = write_report(report, out)
+    summary = ", ".join(f"{count} {name}" for name, count in report.summary.items())
+    print(f"Wrote {html_path} and {md_path}: {summary}.")
+    if not report.passed:
+        print(
+            f"{PROG}: {len(report.violations)} unacknowledged finding(s); see the report's "
+            "'Unacknowledged findings' section",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
