@@ -51,5 +51,7 @@ def configure_app(app: cdk.App, config: DeliveryConfig, *, nag: bool = True) -> 
 def add_stacks(app: cdk.App, config: DeliveryConfig) -> None:
     """Add every stack of the reference app to ``app``."""
     # --- registry (issue 2) ---
-    # --- services (issue 4) ---
+    from container_delivery.stacks.service import add_service_stacks  # services (issue 4)
+
+    add_service_stacks(app, config)
     # --- pipelines (issue 5) ---

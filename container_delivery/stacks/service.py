@@ -1,0 +1,242 @@
+"""The reference app's service stacks: a network stack per environment, and per service and
+environment a stack running one ``FargateService`` by image digest.
+
+Stack names are part of the contract with the pipeline (its deploy role may update exactly
+these stacks): ``container-delivery-network-<env>`` and ``<service>-<env>``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import aws_cdk as cdk
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from container_delivery.config import (
+    ENVIRONMENTS,
+    DeliveryConfig,
+    EnvironmentName,
+    ServiceConfig,
+)
+from container_delivery.constructs.network import ServiceNetwork
+from container_delivery.constructs.service import (
+    FargateService,
+    LoadBalancerOptions,
+    ServiceSecret,
+)
+
+#: What the ``ImageDigest`` parameter accepts: a digest, or empty before the first release.
+IMAGE_DIGEST_PATTERN = "^(sha256:[a-f0-9]{64})?$"
+
+_DIRECTIONS = {
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "central": "c",
+}
+
+
+def network_stack_name(env: EnvironmentName) -> str:
+    return f"container-delivery-network-{env}"
+
+
+def service_stack_name(service: str, env: EnvironmentName) -> str:
+    return f"{service}-{env}"
+
+
+def zone_id(region: str, number: int) -> str:
+    """AWS's zone id of ``region`` (``eu-west-1``, 1 -> ``euw1-az1``)."""
+    match = re.match(r"^([a-z]{2})-([a-z]+)-(\d+)$", region)
+    if match is None or match[2] not in _DIRECTIONS:
+        raise ValueError(f"cannot derive availability zone ids of region {region!r}")
+    return f"{match[1]}{_DIRECTIONS[match[2]]}{match[3]}-az{number}"
+
+
+class NetworkStack(cdk.Stack):
+    """VPC, ECS cluster and the alarm topic of one environment."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeliveryConfig,
+        env_name: EnvironmentName,
+    ) -> None:
+        account = config.account(env_name)
+        super().__init__(
+            scope,
+            construct_id,
+            stack_name=network_stack_name(env_name),
+            env=cdk.Environment(account=account.id, region=account.region),
+            description=f"container-delivery: VPC, ECS cluster and alarm topic ({env_name})",
+            termination_protection=env_name == "production",
+        )
+        zones = config.network.max_azs
+        region = account.region
+        self.network = ServiceNetwork(
+            self,
+            "Network",
+            cidr=config.network.cidr(env_name),
+            availability_zones=[f"{region}{chr(ord('a') + i)}" for i in range(zones)],
+            availability_zone_ids=[zone_id(region, i + 1) for i in range(zones)],
+            # One NAT gateway is enough for staging; production survives a zone failure.
+            nat_gateways=1 if env_name == "staging" else zones,
+        )
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            description=f"Encrypts the service alarm topic ({env_name})",
+            enable_key_rotation=True,
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": account.id}},
+            )
+        )
+        self.alarm_topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            display_name=f"container-delivery service alarms ({env_name})",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        for email in config.notification_emails:
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email))
+
+
+class ServiceStack(cdk.Stack):
+    """One service in one environment; the image digest is the ``ImageDigest`` parameter."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeliveryConfig,
+        service: ServiceConfig,
+        env_name: EnvironmentName,
+        network: NetworkStack,
+    ) -> None:
+        account = config.account(env_name)
+        super().__init__(
+            scope,
+            construct_id,
+            stack_name=service_stack_name(service.name, env_name),
+            env=cdk.Environment(account=account.id, region=account.region),
+            description=f"container-delivery: service {service.name} ({env_name})",
+            termination_protection=env_name == "production",
+        )
+        settings = service.settings(env_name)
+        self.image_digest_parameter = cdk.CfnParameter(
+            self,
+            "ImageDigest",
+            type="String",
+            default="",
+            allowed_pattern=IMAGE_DIGEST_PATTERN,
+            constraint_description="an image digest: sha256: and 64 lowercase hex digits, or empty",
+            description=(
+                "Digest of the image to run, set by the pipeline (UpdateStack with "
+                "UsePreviousTemplate). Empty = no release yet: zero tasks. cdk deploy keeps the "
+                "previous value."
+            ),
+        )
+        # Same repository name in every account: staging's is created by the registry stack,
+        # production's by ECR replication (creation template).
+        repository = ecr.Repository.from_repository_name(self, "Repository", service.name)
+        secrets = {
+            name: ServiceSecret(
+                secret=secretsmanager.Secret.from_secret_complete_arn(
+                    self, f"Secret-{name}", ref.secret_arn
+                ),
+                json_key=ref.json_key,
+                version_stage=ref.version_stage,
+            )
+            for name, ref in service.secrets_for(env_name).items()
+        }
+        load_balancer = None
+        if service.load_balanced:
+            certificate = (
+                acm.Certificate.from_certificate_arn(self, "Certificate", settings.certificate_arn)
+                if settings.certificate_arn
+                else None
+            )
+            load_balancer = LoadBalancerOptions(
+                public=service.public,
+                certificate=certificate,
+                allow_plain_http=certificate is None,
+            )
+        self.service = FargateService(
+            self,
+            "Service",
+            cluster=network.network.cluster,
+            repository=repository,
+            image_digest=self.image_digest_parameter.value_as_string,
+            container_port=service.container_port if service.load_balanced else None,
+            cpu=service.cpu,
+            memory=service.memory,
+            architecture=(
+                ecs.CpuArchitecture.ARM64
+                if service.architecture == "arm64"
+                else ecs.CpuArchitecture.X86_64
+            ),
+            desired_count=settings.desired_count,
+            min_count=settings.min_count,
+            max_count=settings.max_count,
+            spot_share=settings.spot_share,
+            allow_spot=env_name != "production",
+            environment=service.environment_for(env_name),
+            secrets=secrets,
+            health_check_path=service.health_check_path,
+            load_balancer=load_balancer,
+            alarm_topic=network.alarm_topic,
+            alarm_rollback=True,
+        )
+        self.url = self.service.url
+        if self.url is not None:
+            cdk.CfnOutput(self, "Url", value=self.url, description="The service's URL")
+
+
+@dataclass
+class ServiceStacks:
+    """The stacks ``add_service_stacks`` added."""
+
+    network: dict[EnvironmentName, NetworkStack] = field(default_factory=dict)
+    services: dict[tuple[str, EnvironmentName], ServiceStack] = field(default_factory=dict)
+
+
+def add_service_stacks(app: cdk.App, config: DeliveryConfig) -> ServiceStacks:
+    """Add a network stack per environment and a stack per service and environment."""
+    stacks = ServiceStacks()
+    for env_name in ENVIRONMENTS:
+        network = NetworkStack(app, f"Network-{env_name}", config=config, env_name=env_name)
+        stacks.network[env_name] = network
+        for service in config.services:
+            stack = ServiceStack(
+                app,
+                f"Service-{service.name}-{env_name}",
+                config=config,
+                service=service,
+                env_name=env_name,
+                network=network,
+            )
+            stacks.services[(service.name, env_name)] = stack
+    return stacks
