@@ -19,6 +19,7 @@ from typing import Final
 
 import aws_cdk as cdk
 from aws_cdk import Duration
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -97,6 +98,8 @@ class PromotionFunction(Construct):
         memory_size: int = 256,
         reserved_concurrency: int = 5,
         encryption_key: kms.IKey | None = None,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
     ) -> None:
         """
         :param repositories: The only repositories the function may tag (source registry).
@@ -121,6 +124,12 @@ class PromotionFunction(Construct):
         :param encryption_key: Customer managed key for the log group and the dead-letter queue;
             its key policy must let ``logs.<region>.amazonaws.com`` use it.
             Default: - a new key with yearly rotation.
+        :param vpc: Run the function in this VPC, with a security group that allows only HTTPS
+            out. The subnets need a route to the ECR, STS and CodePipeline APIs: a NAT gateway,
+            or interface endpoints ``ecr.api``, ``sts`` and ``codepipeline`` (logs and the
+            dead-letter queue are written by the Lambda service, not from the VPC).
+            Default: - outside any VPC (it calls only AWS APIs, see the LambdaInsideVPC note).
+        :param vpc_subnets: Subnets of ``vpc``. Default: - the VPC's private subnets.
         """
         super().__init__(scope, construct_id)
         problems = [
@@ -217,10 +226,35 @@ class PromotionFunction(Construct):
                 )
             ],
         )
+        self.security_group: ec2.SecurityGroup | None = None
+        self.vpc_policy: iam.ManagedPolicy | None = None
+        if vpc is not None:
+            self.security_group = ec2.SecurityGroup(
+                self,
+                "SecurityGroup",
+                vpc=vpc,
+                description="container-delivery promotion: HTTPS to AWS APIs only",
+                allow_all_outbound=False,
+            )
+            self.security_group.add_egress_rule(
+                ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to the ECR, STS, CodePipeline APIs"
+            )
+            self.vpc_policy = iam.ManagedPolicy(
+                self,
+                "VpcAccessPolicy",
+                description="container-delivery promotion: network interfaces in the VPC",
+                roles=[self.role],
+                statements=[_vpc_access_statement()],
+            )
+        timeout_seconds = replication_timeout.to_seconds()
         environment = {
             "RELEASE_TAG_TEMPLATE": release_tag_template,
             "ALLOWED_REPOSITORIES": _names(repositories),
-            "REPLICATION_TIMEOUT_SECONDS": str(int(replication_timeout.to_seconds())),
+            "REPLICATION_TIMEOUT_SECONDS": (
+                cdk.Tokenization.stringify_number(timeout_seconds)
+                if replication_timeout.is_unresolved()
+                else str(int(timeout_seconds))
+            ),
         }
         if replication_check is not None and destination_role_arn is not None:
             environment |= {
@@ -245,6 +279,9 @@ class PromotionFunction(Construct):
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.TEXT,
             dead_letter_queue=self.dead_letter_queue,
+            vpc=vpc,
+            vpc_subnets=vpc_subnets if vpc is not None else None,
+            security_groups=[self.security_group] if self.security_group is not None else None,
         )
         # the role's policies must exist before the function can run (and CloudFormation
         # validates the DLQ permission when it creates the function)
@@ -252,7 +289,12 @@ class PromotionFunction(Construct):
         self.function.node.add_dependency(self.job_result_policy)
 
         _acknowledge_job_result_policy(self.job_result_policy)
-        _acknowledge_outside_vpc(self.function)
+        if self.vpc_policy is not None:
+            # Lambda creates the network interfaces with the role when it creates the function
+            self.function.node.add_dependency(self.vpc_policy)
+            _acknowledge_vpc_access_policy(self.vpc_policy)
+        else:
+            _acknowledge_outside_vpc(self.function)
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` (e.g. a CodePipeline role) invoke the function."""
@@ -402,6 +444,22 @@ def _function_statements(
     return statements
 
 
+def _vpc_access_statement() -> iam.PolicyStatement:
+    """What Lambda needs to attach the function to a VPC (AWSLambdaVPCAccessExecutionRole)."""
+    return iam.PolicyStatement(
+        sid="ManageVpcNetworkInterfaces",
+        actions=[
+            "ec2:CreateNetworkInterface",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeSubnets",
+            "ec2:DeleteNetworkInterface",
+            "ec2:AssignPrivateIpAddresses",
+            "ec2:UnassignPrivateIpAddresses",
+        ],
+        resources=["*"],
+    )
+
+
 def _role_arn(stack: cdk.Stack, account: str, role_name: str) -> str:
     return stack.format_arn(
         service="iam", region="", account=account, resource="role", resource_name=role_name
@@ -517,6 +575,18 @@ def _acknowledge_job_result_policy(policy: iam.ManagedPolicy) -> None:
         "permissions (no resource type in the Service Authorization Reference), so Resource must "
         "be '*'; the policy holds only these two actions, which can only answer a job whose id "
         "CodePipeline handed to this function",
+    )
+
+
+def _acknowledge_vpc_access_policy(policy: iam.ManagedPolicy) -> None:
+    acknowledge(
+        policy,
+        "AwsSolutions-IAM5[Resource::*]",
+        "these are the network interface actions of AWS's AWSLambdaVPCAccessExecutionRole, which "
+        "Lambda performs with the execution role to attach the function to its subnets; the "
+        "Describe actions support no resource-level permissions and the interface ids are not "
+        "known before Lambda creates them. Kept as a customer managed policy so that no AWS "
+        "managed policy is attached (AwsSolutions-IAM4)",
     )
 
 

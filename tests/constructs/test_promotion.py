@@ -9,6 +9,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import Duration
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -297,6 +298,92 @@ def test_key_rotates_and_lets_cloudwatch_logs_of_this_account_and_region_use_it(
             "Description": Match.any_value(),
         },
     )
+
+
+def _imported_vpc(stack: cdk.Stack) -> ec2.IVpc:
+    return ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Vpc",
+        vpc_id="vpc-0123456789abcdef0",
+        availability_zones=[f"{REGION}a", f"{REGION}b"],
+        private_subnet_ids=["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
+        private_subnet_route_table_ids=["rtb-0aaaaaaaaaaaaaaaa", "rtb-0bbbbbbbbbbbbbbbb"],
+    )
+
+
+@pytest.fixture(scope="module")
+def in_vpc() -> tuple[cdk.Stack, PromotionFunction, Template]:
+    stack = new_stack()
+    promotion = _add_function(stack, vpc=_imported_vpc(stack))
+    return stack, promotion, Template.from_stack(stack)
+
+
+def test_in_a_vpc_the_function_uses_private_subnets_and_https_only_egress(
+    in_vpc: tuple[cdk.Stack, PromotionFunction, Template],
+) -> None:
+    stack, promotion, template = in_vpc
+    assert promotion.security_group is not None
+    group_id = _logical_id(stack, promotion.security_group)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        Match.object_like(
+            {
+                "VpcConfig": {
+                    "SubnetIds": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
+                    "SecurityGroupIds": [{"Fn::GetAtt": [group_id, "GroupId"]}],
+                }
+            }
+        ),
+    )
+    template.has_resource_properties(
+        "AWS::EC2::SecurityGroup",
+        {
+            "VpcId": "vpc-0123456789abcdef0",
+            "GroupDescription": Match.any_value(),
+            "SecurityGroupEgress": [
+                {
+                    "CidrIp": "0.0.0.0/0",
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "Description": Match.any_value(),
+                }
+            ],
+        },
+    )
+    template.resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
+
+
+def test_in_a_vpc_the_role_may_manage_network_interfaces_before_the_function_exists(
+    in_vpc: tuple[cdk.Stack, PromotionFunction, Template],
+) -> None:
+    stack, promotion, template = in_vpc
+    assert promotion.vpc_policy is not None
+    policy_id = _logical_id(stack, promotion.vpc_policy)
+    assert _statements(template, policy_id) == [
+        {
+            "Sid": "ManageVpcNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:CreateNetworkInterface",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            "Resource": "*",
+        }
+    ]
+    (function,) = template.find_resources("AWS::Lambda::Function").values()
+    assert policy_id in function["DependsOn"]
+
+
+def test_outside_a_vpc_there_is_no_security_group_nor_network_permission(built: Built) -> None:
+    assert built.promotion.security_group is None and built.promotion.vpc_policy is None
+    built.function_template.resource_count_is("AWS::EC2::SecurityGroup", 0)
+    (function,) = built.function_template.find_resources("AWS::Lambda::Function").values()
+    assert "VpcConfig" not in function["Properties"]
 
 
 # ----------------------------------------------------------------------------------------- IAM
@@ -622,10 +709,31 @@ def test_read_role_refuses_bad_props_with_a_message(props: dict[str, Any], messa
     assert re.search(message, error) or message in error, error
 
 
+def test_a_replication_timeout_known_at_deploy_time_reaches_the_environment() -> None:
+    stack = new_stack()
+    seconds = cdk.CfnParameter(stack, "Seconds", type="Number").value_as_number
+    PromotionFunction(
+        stack,
+        "Promote",
+        repositories=_repositories(stack),
+        replication_timeout=Duration.seconds(seconds),
+    )
+    (function,) = Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["REPLICATION_TIMEOUT_SECONDS"] == {"Ref": "Seconds"}
+
+
 # --------------------------------------------------------------------------------------- nag
 def test_promotion_function_has_no_unacknowledged_nag_finding(tmp_path: Path) -> None:
     app = new_app(outdir=tmp_path)
     _add_function(new_stack("Staging", app=app))
+    assert nag_findings(app, tmp_path) == []
+
+
+def test_promotion_function_in_a_vpc_has_no_unacknowledged_nag_finding(tmp_path: Path) -> None:
+    app = new_app(outdir=tmp_path)
+    stack = new_stack("Staging", app=app)
+    _add_function(stack, vpc=_imported_vpc(stack))
     assert nag_findings(app, tmp_path) == []
 
 
