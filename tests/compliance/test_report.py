@@ -35,6 +35,8 @@ LOG_REASON = (
 IAM_REASON = "The role reads any object of the build cache bucket; the bucket policy limits it."
 STALE_REASON = "The queue that needed this was removed; kept here to show a stale acknowledgment."
 NOT_RUN_REASON = "Replication is handled by the backup account, not by this bucket's stack."
+CFN_ID = "CloudFormation-Validate::W3010"
+CFN_REASON = "Literal AZs in template are the result of accessing stack.availabilityZones"
 
 
 def _audited_stack(app: cdk.App) -> None:
@@ -49,6 +51,8 @@ def _audited_stack(app: cdk.App) -> None:
     acknowledge(bucket, "AwsSolutions-S1", LOG_REASON)
     acknowledge(bucket, "AwsSolutions-SQS3", STALE_REASON)  # matches nothing: unused
     acknowledge(bucket, "NIST.800.53.R5-S3BucketReplicationEnabled", NOT_RUN_REASON)
+    # What aws-cdk-lib's own constructs declare for its built-in template validation (e.g. Vpc).
+    cdk.Validations.of(stack).acknowledge(cdk.Acknowledgment(id=CFN_ID, reason=CFN_REASON))
     role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"))
     role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"]))
     acknowledge(role.node.find_child("DefaultPolicy"), "AwsSolutions-IAM5[Resource::*]", IAM_REASON)
@@ -151,11 +155,24 @@ def test_acknowledgments_that_matched_nothing_are_listed_as_unused(report: Audit
             "pack not run",
         ),
     }
+    assert "AwsSolutions::AwsSolutions-SQS3" in render_markdown(report)
     used = [a for a in report.acknowledgments if a.status == "used"]
     assert {(a.rule, a.findings) for a in used} == {
         ("AwsSolutions-S1", 1),
         ("AwsSolutions-IAM5[Resource::*]", 1),
     }
+
+
+def test_acknowledgments_of_other_validators_are_listed_apart(report: AuditReport) -> None:
+    # GIVEN an acknowledgment for aws-cdk-lib's built-in validation, not a rule pack's finding
+    # THEN it is neither counted as declared nor as unused, and has its own section
+    assert [(a.qualified_id, a.construct_path) for a in report.other_acknowledgments] == [
+        (CFN_ID, "Audited")
+    ]
+    assert CFN_ID not in {a.qualified_id for a in report.nag_acknowledgments}
+    markdown = render_markdown(report)
+    assert "## Acknowledgments of other validators" in markdown
+    assert f"| {CFN_ID} | Audited | {CFN_REASON} |" in markdown
 
 
 def test_resources_carry_their_type_and_construct_path(report: AuditReport) -> None:

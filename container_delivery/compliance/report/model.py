@@ -30,7 +30,7 @@ NESTED_ASSEMBLY = "cdk:cloud-assembly"
 TREE_ARTIFACT = "cdk:tree"
 _GRANULAR = re.compile(r"\[.*\]$")
 
-AckStatus = Literal["used", "unused", "pack not run"]
+AckStatus = Literal["used", "unused", "pack not run", "other validator"]
 
 
 class AssemblyError(ValueError):
@@ -138,8 +138,20 @@ class AuditReport:
         return tuple(f for f in self.findings if f.acknowledged)
 
     @property
+    def nag_acknowledgments(self) -> tuple[Acknowledgment, ...]:
+        """Acknowledgments of rule-pack findings (``<Pack>::<Pack>-<Rule>``)."""
+        return tuple(a for a in self.acknowledgments if a.status != "other validator")
+
+    @property
     def unused_acknowledgments(self) -> tuple[Acknowledgment, ...]:
-        return tuple(a for a in self.acknowledgments if a.status != "used")
+        """Pack acknowledgments that matched no finding: stale, mistyped, or their pack is off."""
+        return tuple(a for a in self.acknowledgments if a.status in ("unused", "pack not run"))
+
+    @property
+    def other_acknowledgments(self) -> tuple[Acknowledgment, ...]:
+        """Acknowledgments for other validators, e.g. aws-cdk-lib's own ``CloudFormation-Validate``
+        ones declared inside its constructs (not cdk-nag rules; listed for completeness)."""
+        return tuple(a for a in self.acknowledgments if a.status == "other validator")
 
     @property
     def resource_count(self) -> int:
@@ -168,7 +180,7 @@ class AuditReport:
             "packs": len(self.packs),
             "unacknowledged findings": len(self.violations),
             "acknowledged findings": len(self.acknowledged),
-            "acknowledgments declared": len(self.acknowledgments),
+            "acknowledgments declared": len(self.nag_acknowledgments),
             "unused acknowledgments": len(self.unused_acknowledgments),
         }
 
@@ -429,10 +441,14 @@ def _acknowledgments(
                     continue
                 for qualified_id, reason in entry["data"].items():
                     count = used.get((path, qualified_id), 0)
-                    pack = qualified_id.split("::", 1)[0] if "::" in qualified_id else ""
-                    status: AckStatus = (
-                        "used" if count else "pack not run" if pack not in packs else "unused"
-                    )
+                    pack, _, rule = qualified_id.partition("::")
+                    status: AckStatus
+                    if count:
+                        status = "used"
+                    elif not pack or not rule.startswith(f"{pack}-"):
+                        status = "other validator"  # not a rule pack's id (e.g. W3010)
+                    else:
+                        status = "unused" if pack in packs else "pack not run"
                     result.append(
                         Acknowledgment(
                             stack=artifact.name,

@@ -156,6 +156,26 @@ def blocks(report: AuditReport) -> list[Block]:
     else:
         out.append(Paragraph("None: every acknowledgment matched at least one finding."))
 
+    if report.other_acknowledgments:
+        out.append(Heading(2, "Acknowledgments of other validators", "other-acknowledgments"))
+        out.append(
+            Paragraph(
+                "Declared for validators that are not rule packs, typically by aws-cdk-lib itself "
+                "inside its constructs for its built-in CloudFormation template validation "
+                "(CloudFormation-Validate). Not cdk-nag findings; listed so nothing is hidden."
+            )
+        )
+        out.append(
+            Table(
+                ["Id", "Acknowledged at", "Reason"],
+                [
+                    [a.qualified_id, a.construct_path, a.reason]
+                    for a in report.other_acknowledgments
+                ],
+                "other-acknowledgments-table",
+            )
+        )
+
     for stack in report.stacks:
         out.extend(_stack_blocks(report, stack))
 
