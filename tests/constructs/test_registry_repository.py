@@ -48,7 +48,7 @@ def template() -> Template:
 def _repository(template: Template, name: str) -> dict[str, Any]:
     found = template.find_resources(REPOSITORY, {"Properties": {"RepositoryName": name}})
     assert len(found) == 1, found
-    return next(iter(found.values()))  # type: ignore[no-any-return]
+    return dict(next(iter(found.values())))
 
 
 def _lifecycle(template: Template, name: str) -> list[dict[str, Any]]:

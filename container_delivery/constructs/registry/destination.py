@@ -281,11 +281,18 @@ class DestinationRegistry(Construct):
             description="Assumed by ECR to create replicated repositories from the template",
             managed_policies=[policy],
         )
-        region = "<AWS::Region>" if cdk.Token.is_unresolved(stack.region) else stack.region
-        account = "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
+        # The finding names the resource as cdk-nag renders it: pseudo parameters as <AWS::...>.
+        partition, region, account = (
+            f"<AWS::{name}>" if cdk.Token.is_unresolved(value) else value
+            for name, value in (
+                ("Partition", stack.partition),
+                ("Region", stack.region),
+                ("AccountId", stack.account),
+            )
+        )
         acknowledge(
             policy,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:{region}:{account}:repository/*]",
+            f"AwsSolutions-IAM5[Resource::arn:{partition}:ecr:{region}:{account}:repository/*]",
             "ECR assumes this role only to create repositories that replication brings in; their "
             "names are not known in advance, and the role is limited to this account's registry "
             "in this region and to create, replicate and tag",
