@@ -486,6 +486,18 @@ def test_both_policies_are_attached_to_the_role_and_precede_the_function(built: 
     assert policy_ids <= set(function["DependsOn"])
 
 
+def test_statements_added_to_the_function_role_later_create_no_inline_policy() -> None:
+    # GIVEN a PromotionFunction
+    stack = new_stack()
+    promotion = PromotionFunction(stack, "Promote", repositories=_repositories(stack))
+    # WHEN something adds to its role the way LambdaInvokeAction does
+    promotion.function.add_to_role_policy(
+        iam.PolicyStatement(actions=["codepipeline:PutJobSuccessResult"], resources=["*"])
+    )
+    # THEN no inline policy appears (the JobResultPolicy already holds that permission)
+    Template.from_stack(stack).resource_count_is("AWS::IAM::Policy", 0)
+
+
 def test_without_replication_check_the_role_cannot_assume_any_role(without_check: Template) -> None:
     for policy in without_check.find_resources("AWS::IAM::ManagedPolicy").values():
         actions = [s["Action"] for s in policy["Properties"]["PolicyDocument"]["Statement"]]
