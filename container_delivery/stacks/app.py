@@ -51,6 +51,9 @@ def configure_app(app: cdk.App, config: DeliveryConfig, *, nag: bool = True) -> 
 def add_stacks(app: cdk.App, config: DeliveryConfig) -> None:
     """Add every stack of the reference app to ``app``."""
     # --- registry (issue 2) ---
+    from container_delivery.stacks.registry import add_registry_stacks
+
+    registry = add_registry_stacks(app, config)  # noqa: F841 - for the service and pipeline wiring
     from container_delivery.stacks.service import add_service_stacks  # services (issue 4)
 
     add_service_stacks(app, config)
