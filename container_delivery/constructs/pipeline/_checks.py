@@ -1,0 +1,71 @@
+"""Input checks shared by the pipeline constructs (token-aware, one message per problem)."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+import aws_cdk as cdk
+
+_ACCOUNT: Final = re.compile(r"\d{12}")
+_REGION: Final = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d")
+_ROLE_NAME: Final = re.compile(r"[\w+=,.@-]{1,64}")
+_SERVICE: Final = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+_GITHUB_REPOSITORY: Final = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_TAG_PATTERN: Final = re.compile(r"[A-Za-z0-9_.*?/-]+")
+_STACK_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+
+
+def unresolved(value: object) -> bool:
+    return isinstance(value, str) and cdk.Token.is_unresolved(value)
+
+
+def check_account(name: str, value: str) -> list[str]:
+    if unresolved(value) or _ACCOUNT.fullmatch(value):
+        return []
+    return [f"{name} {value!r} must be a 12-digit AWS account id"]
+
+
+def check_region(name: str, value: str) -> list[str]:
+    if unresolved(value) or _REGION.fullmatch(value):
+        return []
+    return [f"{name} {value!r} must be an AWS region such as 'eu-west-1'"]
+
+
+def check_role_name(name: str, value: str) -> list[str]:
+    if unresolved(value) or _ROLE_NAME.fullmatch(value):
+        return []
+    return [
+        f"{name} {value!r} must be 1 to 64 characters of letters, digits and +=,.@_- "
+        f"(it has {len(value)}); use a shorter service name or give the role name explicitly"
+    ]
+
+
+def check_service_name(value: str) -> list[str]:
+    if _SERVICE.fullmatch(value) and len(value) <= 40:
+        return []
+    return [
+        f"service_name {value!r} must be a lowercase ECR-style name of at most 40 characters "
+        f"(letters, digits, '.', '_', '-' between them), e.g. {value.lower().strip('-_.')[:40]!r}"
+    ]
+
+
+def check_github_repository(value: str) -> list[str]:
+    if _GITHUB_REPOSITORY.fullmatch(value):
+        return []
+    return [f"github_repository {value!r} must be 'owner/repo' (e.g. 'example-org/webapp')"]
+
+
+def check_tag_pattern(value: str) -> list[str]:
+    if _TAG_PATTERN.fullmatch(value) and not value.startswith("refs/"):
+        return []
+    return [
+        f"tag_pattern {value!r} must be a git tag pattern such as 'v*' (letters, digits, "
+        "'_', '.', '-', '/', '*', '?'; without 'refs/tags/')"
+    ]
+
+
+def check_stack_name(name: str, value: str) -> list[str]:
+    if unresolved(value) or _STACK_NAME.fullmatch(value):
+        return []
+    return [f"{name} {value!r} must be a CloudFormation stack name (letters, digits, '-')"]

@@ -1,0 +1,367 @@
+"""The build and deploy buildspecs, generated from Python (pure functions, no aws_cdk).
+
+Both specs read what differs per project from environment variables that the constructs set
+(``REPOSITORY_URI``, ``STACK_NAME``, ...), so the specs are plain data and are unit-tested here.
+Tool downloads are pinned by version and verified with SHA-256 before they run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+Scanner = Literal["trivy", "inspector"]
+Platform = Literal["linux/amd64", "linux/arm64"]
+Severity = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
+
+SCANNERS: Final[tuple[str, ...]] = ("trivy", "inspector")
+SEVERITIES: Final[tuple[str, ...]] = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+KEV_URL: Final = (
+    "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+)
+
+#: Variables the build action exports (``#{Build.IMAGE_DIGEST}`` ...).
+BUILD_VARIABLES: Final[tuple[str, ...]] = ("IMAGE_DIGEST", "GIT_TAG", "GIT_COMMIT", "IMAGE_URI")
+#: The JUnit report group of the scan gate, as named in the buildspec.
+GATE_REPORT_GROUP: Final = "ScanGate"
+#: The release metadata file the GitHub workflow writes at the root of the source archive.
+RELEASE_FILE: Final = ".release.json"
+
+
+@dataclass(frozen=True)
+class Download:
+    """A pinned release binary: where it comes from and the SHA-256 it must have."""
+
+    url: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ToolVersions:
+    """Pinned tool downloads per CPU architecture (``amd64`` / ``arm64``).
+
+    The checksums are those of the upstream release assets; change a version together with its
+    checksums (the build fails on a mismatch, it never runs an unverified binary).
+    """
+
+    hadolint: dict[str, Download]
+    trivy: dict[str, Download]
+    inspector_sbomgen: dict[str, Download] | None = None
+    """Amazon Inspector SBOM generator zips; required with ``scanner="inspector"`` (no default
+    is pinned here: take the version and checksum from the Inspector user guide)."""
+    pyyaml: str = "6.0.3"
+
+
+HADOLINT_VERSION: Final = "2.12.0"
+TRIVY_VERSION: Final = "0.68.1"
+_HADOLINT = f"https://github.com/hadolint/hadolint/releases/download/v{HADOLINT_VERSION}"
+_TRIVY = f"https://github.com/aquasecurity/trivy/releases/download/v{TRIVY_VERSION}"
+
+DEFAULT_TOOLS: Final = ToolVersions(
+    hadolint={
+        "amd64": Download(
+            f"{_HADOLINT}/hadolint-Linux-x86_64",
+            "56de6d5e5ec427e17b74fa48d51271c7fc0d61244bf5c90e828aab8362d55010",
+        ),
+        "arm64": Download(
+            f"{_HADOLINT}/hadolint-Linux-arm64",
+            "5798551bf19f33951881f15eb238f90aef023f11e7ec7e9f4c37961cb87c5df6",
+        ),
+    },
+    trivy={
+        "amd64": Download(
+            f"{_TRIVY}/trivy_{TRIVY_VERSION}_Linux-64bit.tar.gz",
+            "63e37242088e418651931f891963c19554faa19f0591fe6b40b606152051df2f",
+        ),
+        "arm64": Download(
+            f"{_TRIVY}/trivy_{TRIVY_VERSION}_Linux-ARM64.tar.gz",
+            "b29ea550f573afbcae3c86fb2b5e0ebba76b7cb0965e3787c4e8cb884d2c1d57",
+        ),
+    },
+)
+
+_SHA256 = re.compile(r"[a-f0-9]{64}")
+_SAFE_PATH = re.compile(r"[A-Za-z0-9_./-]+")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the build-and-gate buildspec does; everything account-specific comes from env vars.
+
+    Environment variables the project must set: ``REPOSITORY_URI`` (staging repository URI),
+    ``REPOSITORY_NAME``, ``ECR_REGISTRY`` (``<account>.dkr.ecr.<region>.amazonaws.com``),
+    ``SCAN_GATE_S3_URL`` (``s3://bucket/key.zip`` of the scan-gate folder).
+    """
+
+    platform: Platform = "linux/arm64"
+    scanner: Scanner = "trivy"
+    dockerfile: str = "Dockerfile"
+    build_context: str = "."
+    suppressions_file: str = ".scan-suppressions.yaml"
+    threshold: Severity = "HIGH"
+    kev_url: str | None = KEV_URL
+    hadolint_failure_threshold: Literal["error", "warning", "info", "style"] = "error"
+    tools: ToolVersions = DEFAULT_TOOLS
+
+    @property
+    def arch(self) -> str:
+        return self.platform.split("/")[1]
+
+
+def check_build_options(options: BuildOptions) -> list[str]:
+    """Problems with ``options`` (empty when they are usable)."""
+    problems: list[str] = []
+    if options.platform not in ("linux/amd64", "linux/arm64"):
+        problems.append(f"platform {options.platform!r} must be 'linux/amd64' or 'linux/arm64'")
+    if options.scanner not in SCANNERS:
+        problems.append(f"scanner {options.scanner!r} must be one of {', '.join(SCANNERS)}")
+    if options.threshold not in SEVERITIES:
+        problems.append(f"threshold {options.threshold!r} must be one of {', '.join(SEVERITIES)}")
+    for name in ("dockerfile", "build_context", "suppressions_file"):
+        value = getattr(options, name)
+        if not _SAFE_PATH.fullmatch(value) or value.startswith("/") or ".." in value.split("/"):
+            problems.append(
+                f"{name} {value!r} must be a relative path inside the source archive "
+                "(letters, digits, '_', '.', '/', '-'; no '..')"
+            )
+    pinned = [("hadolint", options.tools.hadolint), ("trivy", options.tools.trivy)]
+    if options.scanner == "inspector":
+        if options.tools.inspector_sbomgen is None:
+            problems.append(
+                "scanner 'inspector' needs tools.inspector_sbomgen (the Inspector SBOM generator "
+                "zip per architecture with its sha256); set it or use scanner 'trivy'"
+            )
+        else:
+            pinned.append(("inspector_sbomgen", options.tools.inspector_sbomgen))
+    for tool, downloads in pinned:
+        for arch in ("amd64", "arm64"):
+            download = downloads.get(arch)
+            if download is None:
+                problems.append(f"tools.{tool} has no download for {arch}; add one with its sha256")
+            elif not _SHA256.fullmatch(download.sha256):
+                problems.append(
+                    f"tools.{tool}[{arch}].sha256 {download.sha256!r} is not 64 lowercase hex "
+                    "characters; copy it from the release's checksums"
+                )
+    return problems
+
+
+def _install_commands(options: BuildOptions) -> list[str]:
+    hadolint = options.tools.hadolint[options.arch]
+    commands = [
+        'export TOOLS="$CODEBUILD_SRC_DIR/../tools" && mkdir -p "$TOOLS/bin" && '
+        'export PATH="$TOOLS/bin:$PATH"',
+        f'curl -fsSL -o "$TOOLS/bin/hadolint" "{hadolint.url}"',
+        f'echo "{hadolint.sha256}  $TOOLS/bin/hadolint" | sha256sum -c -',
+        'chmod +x "$TOOLS/bin/hadolint"',
+    ]
+    if options.scanner == "trivy":
+        trivy = options.tools.trivy[options.arch]
+        commands += [
+            f'curl -fsSL -o /tmp/trivy.tar.gz "{trivy.url}"',
+            f'echo "{trivy.sha256}  /tmp/trivy.tar.gz" | sha256sum -c -',
+            'tar -xzf /tmp/trivy.tar.gz -C "$TOOLS/bin" trivy',
+        ]
+    else:
+        sbomgen = (options.tools.inspector_sbomgen or {})[options.arch]  # checked before
+        commands += [
+            f'curl -fsSL -o /tmp/sbomgen.zip "{sbomgen.url}"',
+            f'echo "{sbomgen.sha256}  /tmp/sbomgen.zip" | sha256sum -c -',
+            "python3 -m zipfile -e /tmp/sbomgen.zip /tmp/sbomgen",
+            'find /tmp/sbomgen -type f -name inspector-sbomgen -exec install -m 0755 {} "$TOOLS/bin/" \\;',
+        ]
+    commands += [
+        # The scan gate: the container_delivery/scan_gate folder, shipped as an S3 asset.
+        f"python3 -m pip install --quiet --target \"$TOOLS\" 'PyYAML=={options.tools.pyyaml}'",
+        'aws s3 cp --no-progress "$SCAN_GATE_S3_URL" /tmp/scan-gate.zip',
+        'mkdir -p "$TOOLS/container_delivery/scan_gate" && '
+        'touch "$TOOLS/container_delivery/__init__.py"',
+        'python3 -m zipfile -e /tmp/scan-gate.zip "$TOOLS/container_delivery/scan_gate"',
+    ]
+    if options.kev_url:
+        commands.append(f'curl -fsSL -o "$TOOLS/kev.json" "{options.kev_url}"')
+    return commands
+
+
+_READ_RELEASE = (
+    'GIT_TAG=$(python3 -c \'import json; print(json.load(open(".release.json"))["tag"])\') && '
+    'GIT_COMMIT=$(python3 -c \'import json; print(json.load(open(".release.json"))["commit"])\')'
+)
+_CHECK_RELEASE = (
+    'echo "$GIT_TAG" | grep -Eq "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$" || '
+    "{ echo \"git tag '$GIT_TAG' is not a valid image tag (letters, digits, _ . -; at most 128)\""
+    "; exit 1; }"
+)
+
+
+def build_spec(options: BuildOptions, *, report_group: str = GATE_REPORT_GROUP) -> dict[str, Any]:
+    """The buildspec of the build-and-gate project (build once, lint, scan, gate, push).
+
+    ``report_group`` is the JUnit report group of the gate: a name (CodeBuild creates
+    ``<project>-<name>``) or the ARN of an existing group.
+
+    Only an image that passed the gate is pushed: everything in the staging registry replicates
+    to production. Every phase aborts the build on the first failing command.
+    """
+    problems = check_build_options(options)
+    if problems:
+        raise ValueError("build_spec: " + "; ".join(problems))
+
+    image = "$REPOSITORY_URI:$GIT_TAG"
+    cache = "$REPOSITORY_URI:buildcache"
+    gate_reports: list[str]
+    if options.scanner == "trivy":
+        scan = [
+            f'trivy image --quiet --format json --output reports/trivy.json "{image}"',
+            f'trivy image --quiet --format cyclonedx --output sbom.cdx.json "{image}"',
+        ]
+        gate_reports = ["reports/trivy.json"]
+    else:
+        scan = [
+            # Inspector scans a CycloneDX 1.5 SBOM made by its own generator.
+            f'inspector-sbomgen container --image "{image}" --outfile sbom.cdx.json',
+            "aws inspector-scan scan-sbom --sbom file://sbom.cdx.json "
+            "--output-format CYCLONE_DX_1_5 > reports/inspector.json",
+        ]
+        gate_reports = ["reports/inspector.json"]
+
+    gate = [
+        'PYTHONPATH="$TOOLS" python3 -m container_delivery.scan_gate',
+        *[f"--report {path}" for path in gate_reports],
+        f'--suppressions "{options.suppressions_file}"',
+        '--repository "$REPOSITORY_NAME"',
+        f"--threshold {options.threshold}",
+        *(['--kev "$TOOLS/kev.json"'] if options.kev_url else []),
+        "--junit reports/scan-gate.xml --summary reports/scan-gate.md --json reports/scan-gate.json",
+    ]
+    return {
+        "version": "0.2",
+        "env": {
+            "shell": "bash",
+            "variables": {"DOCKER_BUILDKIT": "1"},
+            "exported-variables": list(BUILD_VARIABLES),
+        },
+        "phases": {
+            "install": {"on-failure": "ABORT", "commands": _install_commands(options)},
+            "pre_build": {
+                "on-failure": "ABORT",
+                "commands": [
+                    f'test -f {RELEASE_FILE} || {{ echo "{RELEASE_FILE} is missing from the '
+                    'source archive: upload it with the release workflow"; exit 1; }',
+                    _READ_RELEASE,
+                    _CHECK_RELEASE,
+                    'echo "Release $GIT_TAG at commit $GIT_COMMIT"',
+                    f'test -f "{options.suppressions_file}" || '
+                    f"echo 'suppressions: []' > \"{options.suppressions_file}\"",
+                    f'hadolint --failure-threshold {options.hadolint_failure_threshold} "{options.dockerfile}"',
+                    "aws ecr get-login-password | "
+                    'docker login --username AWS --password-stdin "$ECR_REGISTRY"',
+                    "docker buildx create --use --driver docker-container --name builder",
+                ],
+            },
+            "build": {
+                "on-failure": "ABORT",
+                "commands": [
+                    "mkdir -p reports",
+                    f'docker buildx build --platform {options.platform} --file "{options.dockerfile}" '
+                    f'--cache-from "type=registry,ref={cache}" '
+                    f'--cache-to "type=registry,ref={cache},mode=max,image-manifest=true,oci-mediatypes=true" '
+                    '--label "org.opencontainers.image.revision=$GIT_COMMIT" '
+                    '--label "org.opencontainers.image.version=$GIT_TAG" '
+                    f'--load --tag "{image}" --tag "$REPOSITORY_URI:git-${{GIT_COMMIT:0:12}}" '
+                    f'"{options.build_context}"',
+                    *scan,
+                    # Exit 1 (blocking findings) or 2 (bad input) aborts the build: nothing is pushed.
+                    " ".join(gate),
+                    f'docker push "{image}"',
+                    'docker push "$REPOSITORY_URI:git-${GIT_COMMIT:0:12}"',
+                    'IMAGE_DIGEST=$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" '
+                    "--image-ids imageTag=\"$GIT_TAG\" --query 'imageDetails[0].imageDigest' "
+                    "--output text)",
+                    'IMAGE_URI="$REPOSITORY_URI@$IMAGE_DIGEST"',
+                    'echo "$IMAGE_DIGEST" > image-digest.txt',
+                    'echo "Pushed $IMAGE_URI ($GIT_TAG, $GIT_COMMIT)"',
+                ],
+            },
+        },
+        "reports": {
+            report_group: {
+                "files": ["scan-gate.xml"],
+                "base-directory": "reports",
+                "file-format": "JUNITXML",
+            }
+        },
+        "artifacts": {
+            "files": [
+                "image-digest.txt",
+                "sbom.cdx.json",
+                RELEASE_FILE,
+                "reports/scan-gate.md",
+                "reports/scan-gate.json",
+                *gate_reports,
+            ],
+            "discard-paths": "no",
+        },
+    }
+
+
+#: The deploy script: UpdateStack with the previous template and the new digest, then wait.
+DEPLOY_SCRIPT: Final = r"""set -euo pipefail
+if [[ ! "$IMAGE_DIGEST" =~ ^sha256:[a-f0-9]{64}$ ]]; then
+  echo "IMAGE_DIGEST '$IMAGE_DIGEST' is not a sha256 digest: the build action did not export one" >&2
+  exit 1
+fi
+aws configure set profile.deploy.role_arn "$DEPLOY_ROLE_ARN"
+aws configure set profile.deploy.credential_source EcsContainer
+aws configure set profile.deploy.region "$TARGET_REGION"
+export AWS_PROFILE=deploy
+echo "Deploying $IMAGE_DIGEST to stack $STACK_NAME ($TARGET_REGION) as $DEPLOY_ROLE_ARN"
+KEYS=$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" \
+  --query "Stacks[0].Parameters[?ParameterKey!='ImageDigest'].ParameterKey" --output text)
+PARAMS=("ParameterKey=ImageDigest,ParameterValue=$IMAGE_DIGEST")
+for key in $KEYS; do PARAMS+=("ParameterKey=$key,UsePreviousValue=true"); done
+UPDATED=yes
+if ! OUT=$(aws cloudformation update-stack --stack-name "$STACK_NAME" --use-previous-template \
+    --parameters "${PARAMS[@]}" --role-arn "$CFN_EXEC_ROLE_ARN" \
+    --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND 2>&1); then
+  if grep -q "No updates are to be performed" <<<"$OUT"; then
+    echo "$STACK_NAME already runs $IMAGE_DIGEST: nothing to do"
+    UPDATED=no
+  else
+    echo "$OUT" >&2
+    exit 1
+  fi
+fi
+if [[ "$UPDATED" == yes ]] && ! aws cloudformation wait stack-update-complete --stack-name "$STACK_NAME"; then
+  echo "$STACK_NAME did not reach UPDATE_COMPLETE: the ECS deployment circuit breaker rolled the service back, or a resource failed. Failed events:" >&2
+  aws cloudformation describe-stack-events --stack-name "$STACK_NAME" --max-items 50 \
+    --query "StackEvents[?contains(ResourceStatus, 'FAILED')].[Timestamp,LogicalResourceId,ResourceStatus,ResourceStatusReason]" \
+    --output text >&2 || true
+  exit 1
+fi
+echo "$STACK_NAME runs $IMAGE_DIGEST"
+"""
+
+#: Environment variables the deploy spec needs (set per action).
+DEPLOY_VARIABLES: Final[tuple[str, ...]] = (
+    "IMAGE_DIGEST",
+    "STACK_NAME",
+    "DEPLOY_ROLE_ARN",
+    "TARGET_REGION",
+    "CFN_EXEC_ROLE_ARN",
+)
+
+
+def deploy_spec() -> dict[str, Any]:
+    """The buildspec of the deploy project: one script, parameterized by action variables.
+
+    The stack keeps its template; only the ``ImageDigest`` parameter changes, every other
+    parameter keeps its previous value. A rolled-back update (ECS circuit breaker) fails the
+    wait, so the action fails with the failed stack events instead of hanging.
+    """
+    return {
+        "version": "0.2",
+        "env": {"shell": "bash"},
+        "phases": {"build": {"on-failure": "ABORT", "commands": [DEPLOY_SCRIPT]}},
+    }
