@@ -31,7 +31,7 @@ class Rule:
     """One check: its id suffix, the resource type it applies to, what it reports and why."""
 
     suffix: str
-    resource_type: str
+    resource_types: tuple[str, ...]
     info: str
     explanation: str
     check: RuleFn
@@ -67,13 +67,21 @@ def _containers(node: cdk.CfnResource) -> list[Any] | None:
     return definitions if isinstance(definitions, list) else None
 
 
-def _applies(node: cdk.CfnResource, resource_type: str) -> bool:
-    return node.cfn_resource_type == resource_type
+REPOSITORY = "AWS::ECR::Repository"
+#: What replication (and pull-through cache) creates missing repositories from: its settings are
+#: those of every replicated repository, so it is held to the repository's rules.
+CREATION_TEMPLATE = "AWS::ECR::RepositoryCreationTemplate"
+TASK_DEFINITION = "AWS::ECS::TaskDefinition"
+SERVICE = "AWS::ECS::Service"
+
+
+def _applies(node: cdk.CfnResource, *resource_types: str) -> bool:
+    return node.cfn_resource_type in resource_types
 
 
 def ecr_tags_immutable(node: cdk.CfnResource) -> NagRuleCompliance:
     """ECR1: ``ImageTagMutability`` is IMMUTABLE or IMMUTABLE_WITH_EXCLUSION."""
-    if not _applies(node, "AWS::ECR::Repository"):
+    if not _applies(node, REPOSITORY, CREATION_TEMPLATE):
         return NagRuleCompliance.NOT_APPLICABLE
     mutability = _get(properties(node), "imageTagMutability", "ImageTagMutability")
     if mutability in ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"):
@@ -83,7 +91,7 @@ def ecr_tags_immutable(node: cdk.CfnResource) -> NagRuleCompliance:
 
 def ecr_scan_on_push(node: cdk.CfnResource) -> NagRuleCompliance:
     """ECR2: ``ImageScanningConfiguration.ScanOnPush`` is true."""
-    if not _applies(node, "AWS::ECR::Repository"):
+    if not _applies(node, REPOSITORY):
         return NagRuleCompliance.NOT_APPLICABLE
     scanning = _get(properties(node), "imageScanningConfiguration", "ImageScanningConfiguration")
     if _get(scanning, "scanOnPush", "ScanOnPush") is True:
@@ -92,11 +100,16 @@ def ecr_scan_on_push(node: cdk.CfnResource) -> NagRuleCompliance:
 
 
 def ecr_lifecycle_policy(node: cdk.CfnResource) -> NagRuleCompliance:
-    """ECR3: the repository has a lifecycle policy with some text."""
-    if not _applies(node, "AWS::ECR::Repository"):
+    """ECR3: the repository (or creation template) has a lifecycle policy with some text."""
+    if not _applies(node, REPOSITORY, CREATION_TEMPLATE):
         return NagRuleCompliance.NOT_APPLICABLE
     policy = _get(properties(node), "lifecyclePolicy", "LifecyclePolicy")
-    text = _get(policy, "lifecyclePolicyText", "LifecyclePolicyText")
+    # A repository has {LifecyclePolicyText: ...}; a creation template has the text itself.
+    text = (
+        policy
+        if isinstance(policy, str)
+        else _get(policy, "lifecyclePolicyText", "LifecyclePolicyText")
+    )
     if isinstance(text, str) and text.strip():
         return NagRuleCompliance.COMPLIANT
     return NagRuleCompliance.NON_COMPLIANT
@@ -104,7 +117,7 @@ def ecr_lifecycle_policy(node: cdk.CfnResource) -> NagRuleCompliance:
 
 def ecs_readonly_root_filesystem(node: cdk.CfnResource) -> NagRuleCompliance:
     """ECS1: every container of the task definition has ``ReadonlyRootFilesystem: true``."""
-    if not _applies(node, "AWS::ECS::TaskDefinition"):
+    if not _applies(node, TASK_DEFINITION):
         return NagRuleCompliance.NOT_APPLICABLE
     containers = _containers(node)
     if containers is None:
@@ -116,7 +129,7 @@ def ecs_readonly_root_filesystem(node: cdk.CfnResource) -> NagRuleCompliance:
 
 def ecs_not_privileged(node: cdk.CfnResource) -> NagRuleCompliance:
     """ECS2: no container of the task definition is ``Privileged`` (absent or false)."""
-    if not _applies(node, "AWS::ECS::TaskDefinition"):
+    if not _applies(node, TASK_DEFINITION):
         return NagRuleCompliance.NOT_APPLICABLE
     containers = _containers(node)
     if containers is None:
@@ -128,7 +141,7 @@ def ecs_not_privileged(node: cdk.CfnResource) -> NagRuleCompliance:
 
 def ecs_no_public_ip(node: cdk.CfnResource) -> NagRuleCompliance:
     """ECS3: the service does not assign public IPs to its tasks (``AssignPublicIp`` not ENABLED)."""
-    if not _applies(node, "AWS::ECS::Service"):
+    if not _applies(node, SERVICE):
         return NagRuleCompliance.NOT_APPLICABLE
     network = _get(properties(node), "networkConfiguration", "NetworkConfiguration")
     awsvpc = _get(network, "awsvpcConfiguration", "AwsvpcConfiguration", "AwsVpcConfiguration")
@@ -141,16 +154,17 @@ def ecs_no_public_ip(node: cdk.CfnResource) -> NagRuleCompliance:
 RULES: tuple[Rule, ...] = (
     Rule(
         "ECR1",
-        "AWS::ECR::Repository",
-        "The ECR repository allows image tags to be overwritten.",
+        (REPOSITORY, CREATION_TEMPLATE),
+        "The ECR repository (or repository creation template) allows image tags to be overwritten.",
         "A release tag must always name the image that was scanned and verified in staging; "
         "mutable tags let a push silently replace it. Use IMMUTABLE (or IMMUTABLE_WITH_EXCLUSION "
-        "for tags declared mutable on purpose).",
+        "for tags declared mutable on purpose); replication creates repositories from the "
+        "repository creation template, so it must say the same.",
         ecr_tags_immutable,
     ),
     Rule(
         "ECR2",
-        "AWS::ECR::Repository",
+        (REPOSITORY,),
         "The ECR repository does not scan images on push.",
         "Every pushed image must be scanned for known vulnerabilities before it can be promoted; "
         "set ImageScanningConfiguration.ScanOnPush to true on the repository (also when a "
@@ -160,16 +174,16 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "ECR3",
-        "AWS::ECR::Repository",
-        "The ECR repository has no lifecycle policy.",
+        (REPOSITORY, CREATION_TEMPLATE),
+        "The ECR repository (or repository creation template) has no lifecycle policy.",
         "Without a lifecycle policy, build images accumulate forever (cost, and old vulnerable "
         "images stay pullable). Add a lifecycle policy that expires build images and keeps "
-        "released ones.",
+        "released ones, also to the repository creation template used by replication.",
         ecr_lifecycle_policy,
     ),
     Rule(
         "ECS1",
-        "AWS::ECS::TaskDefinition",
+        (TASK_DEFINITION,),
         "A container of the ECS task definition has a writable root filesystem.",
         "A read-only root filesystem stops an attacker (or a bug) from modifying the image's "
         "binaries and configuration at run time. Set ReadonlyRootFilesystem to true on every "
@@ -178,7 +192,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "ECS2",
-        "AWS::ECS::TaskDefinition",
+        (TASK_DEFINITION,),
         "A container of the ECS task definition runs privileged.",
         "A privileged container has root access to the host; no application container of the "
         "delivery platform needs it. Leave Privileged unset or false.",
@@ -186,7 +200,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "ECS3",
-        "AWS::ECS::Service",
+        (SERVICE,),
         "The ECS service assigns public IP addresses to its tasks.",
         "Tasks run in private subnets behind a load balancer and reach AWS through NAT or VPC "
         "endpoints; a public IP exposes every task directly to the internet. Set AssignPublicIp "
@@ -244,7 +258,7 @@ class ContainerDeliveryChecks(NagPack):
     def _check_resource(self, node: cdk.CfnResource) -> None:
         resource_type = node.cfn_resource_type
         for rule in RULES:
-            if rule.resource_type != resource_type:
+            if resource_type not in rule.resource_types:
                 continue  # saves a jsii round trip per rule and resource
             # jsii checks the interface at run time; the Protocol's setters do not apply here.
             self._apply_rule(cast(IApplyRule, _AppliedRule(rule, node)))

@@ -56,6 +56,19 @@ def findings(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
             lifecycle_policy_text='{"rules":[]}'
         ),
     )
+    for name, mutability, lifecycle in (
+        ("GoodTemplate", "IMMUTABLE", '{"rules":[]}'),
+        ("MutableTemplate", "MUTABLE", '{"rules":[]}'),
+        ("NoLifecycleTemplate", "IMMUTABLE", None),
+    ):
+        ecr.CfnRepositoryCreationTemplate(
+            stack,
+            name,
+            applied_for=["REPLICATION"],
+            prefix=name.lower(),
+            image_tag_mutability=mutability,
+            lifecycle_policy=lifecycle,
+        )
     _task(stack, "GoodTask")
     _task(stack, "WritableTask", readonly_root_filesystem=False)
     sidecar = _task(stack, "WritableSidecarTask")
@@ -91,8 +104,10 @@ def findings(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     [
         ("ContainerDelivery-ECR1", "Pack/MutableRepo/Resource"),
         ("ContainerDelivery-ECR1", "Pack/ParameterRepo"),
+        ("ContainerDelivery-ECR1", "Pack/MutableTemplate"),
         ("ContainerDelivery-ECR2", "Pack/UnscannedRepo/Resource"),
         ("ContainerDelivery-ECR3", "Pack/NoLifecycleRepo/Resource"),
+        ("ContainerDelivery-ECR3", "Pack/NoLifecycleTemplate"),
         ("ContainerDelivery-ECS1", "Pack/WritableTask/Resource"),
         ("ContainerDelivery-ECS1", "Pack/WritableSidecarTask/Resource"),
         ("ContainerDelivery-ECS2", "Pack/PrivilegedTask/Resource"),
@@ -110,8 +125,10 @@ def test_every_rule_flags_only_the_resources_built_to_break_it(findings: list[st
         [
             "ContainerDelivery-ECR1 at Pack/MutableRepo/Resource",
             "ContainerDelivery-ECR1 at Pack/ParameterRepo",
+            "ContainerDelivery-ECR1 at Pack/MutableTemplate",
             "ContainerDelivery-ECR2 at Pack/UnscannedRepo/Resource",
             "ContainerDelivery-ECR3 at Pack/NoLifecycleRepo/Resource",
+            "ContainerDelivery-ECR3 at Pack/NoLifecycleTemplate",
             "ContainerDelivery-ECS1 at Pack/WritableTask/Resource",
             "ContainerDelivery-ECS1 at Pack/WritableSidecarTask/Resource",
             "ContainerDelivery-ECS2 at Pack/PrivilegedTask/Resource",

@@ -362,7 +362,8 @@ def build_report(
         from ..custom_pack import RULES  # the pack's own table (imports aws_cdk, already loaded)
 
         custom_rules = [
-            CustomRuleInfo(r.rule_id, r.resource_type, r.info, r.explanation) for r in RULES
+            CustomRuleInfo(r.rule_id, ", ".join(r.resource_types), r.info, r.explanation)
+            for r in RULES
         ]
 
     return AuditReport(
