@@ -302,6 +302,22 @@ class FargateService(Construct):
             logging=ecs.LogDrivers.aws_logs(stream_prefix="app", log_group=self.log_group),
         )
         repository.grant_pull(self.execution_role)
+        for item in secrets.values():
+            key = item.secret.encryption_key
+            if key is not None:
+                # Decrypt through Secrets Manager only (CDK skips this for imported keys).
+                self.execution_role.add_to_principal_policy(
+                    iam.PolicyStatement(
+                        actions=["kms:Decrypt"],
+                        resources=[key.key_arn],
+                        conditions={
+                            "StringEquals": {
+                                "kms:ViaService": f"secretsmanager.{cdk.Stack.of(self).region}"
+                                ".amazonaws.com"
+                            }
+                        },
+                    )
+                )
         self._acknowledge_execution_policy()
         for index, path in enumerate(scratch_paths):
             volume = f"scratch-{index}"
@@ -531,6 +547,22 @@ class FargateService(Construct):
         ports = [443, 80] if https else [80]
         for port in ports:
             alb_sg.add_ingress_rule(peer, ec2.Port.tcp(port), f"clients on {port}")
+        if not options.public and not checks.literal(vpc.vpc_cidr_block):
+            acknowledge(
+                alb_sg,
+                [
+                    "AwsSolutions-EC23",
+                    "NIST.800.53.R5-EC2RestrictedCommonPorts",
+                    "NIST.800.53.R5-EC2RestrictedSSH",
+                    "HIPAA.Security-EC2RestrictedCommonPorts",
+                    "HIPAA.Security-EC2RestrictedSSH",
+                    "PCI.DSS.321-EC2RestrictedCommonPorts",
+                    "PCI.DSS.321-EC2RestrictedSSH",
+                ],
+                "Ingress of this internal load balancer is the VPC's own CIDR on the listener "
+                "ports only; cdk-nag cannot resolve the CIDR reference and reports a rule error "
+                "instead of checking it.",
+            )
         if options.public:
             acknowledge(
                 alb_sg,
@@ -596,12 +628,22 @@ class FargateService(Construct):
                 default_target_groups=[self.target_group],
                 open=False,
             )
-            self.load_balancer.add_redirect(
+            redirect = self.load_balancer.add_redirect(
                 source_port=80,
                 source_protocol=elbv2.ApplicationProtocol.HTTP,
                 target_port=443,
                 target_protocol=elbv2.ApplicationProtocol.HTTPS,
                 open=False,
+            )
+            acknowledge(
+                redirect,
+                [
+                    "NIST.800.53.R5-ELBv2ACMCertificateRequired",
+                    "HIPAA.Security-ELBv2ACMCertificateRequired",
+                    "PCI.DSS.321-ELBv2ACMCertificateRequired",
+                ],
+                "This port 80 listener only answers with a permanent redirect to the HTTPS "
+                "listener on 443, which uses the ACM certificate; it forwards nothing to the tasks.",
             )
             self.url = f"https://{self.load_balancer.load_balancer_dns_name}"
         else:
