@@ -26,12 +26,15 @@ def _violations(report: dict[str, object]) -> list[str]:
     return lines
 
 
-def test_every_configured_pack_ran(reference_assembly: ReferenceAssembly) -> None:
-    plugins = {
-        report["pluginName"] for report in reference_assembly.validation_report["pluginReports"]
-    }
-    expected = {"AwsSolutions", "ContainerDelivery", *load_config().packs}
-    assert expected <= plugins
+def test_every_configured_pack_reported_acknowledged_findings(
+    reference_assembly: ReferenceAssembly,
+) -> None:
+    # CDK lists a plugin in validation-report.json only when it has something to report. Every
+    # configured public pack has acknowledged findings in the reference app, so each must appear;
+    # the ContainerDelivery pack has none, and its unit tests show it fails non-compliant stacks.
+    report = reference_assembly.validation_report
+    plugins = {plugin["pluginName"] for plugin in report["pluginReports"]}
+    assert {"AwsSolutions", *load_config().packs} <= plugins
 
 
 def test_no_unacknowledged_nag_finding(reference_assembly: ReferenceAssembly) -> None:
