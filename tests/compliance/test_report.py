@@ -347,3 +347,20 @@ def test_command_exits_2_without_a_cloud_assembly(
     assert code == 2
     assert "manifest.json: not found; synthesize the app first" in capsys.readouterr().err
     assert not (tmp_path / "audit").exists()
+
+
+def test_command_exits_2_on_a_bad_config_before_synthesizing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--config", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "audit")])
+    assert code == 2
+    assert "nope.yaml: cannot read the config file" in capsys.readouterr().err
+    assert not (tmp_path / "audit").exists()
+
+
+def test_command_refuses_a_non_empty_synth_directory(
+    dirty_assembly: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--synth-into", str(dirty_assembly), "--out", str(tmp_path / "audit")])
+    assert code == 2
+    assert "is not empty" in capsys.readouterr().err

@@ -103,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (AssemblyError, ValueError) as error:  # ConfigError and construct errors too
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
+    except RuntimeError as error:  # a construct's add_validation error, surfaced by jsii
+        print(f"{PROG}: the reference app did not synthesize: {error}", file=sys.stderr)
+        return 2
     html_path, md_path = write_report(report, out)
     summary = ", ".join(f"{count} {name}" for name, count in report.summary.items())
     print(f"Wrote {html_path} and {md_path}: {summary}.")
