@@ -209,6 +209,7 @@ class ServiceStack(cdk.Stack):
             load_balancer=load_balancer,
             alarm_topic=network.alarm_topic,
             alarm_rollback=True,
+            service_name=service.name,
         )
         self.url = self.service.url
         if self.url is not None:

@@ -73,6 +73,7 @@ def _build(stack: cdk.Stack, **overrides: Any) -> FargateService:
         "alarm_rollback": True,
         "scratch_paths": ["/tmp"],
         "run_as_user": "1000:1000",
+        "service_name": "webapp",
     }
     props.update(overrides)
     return FargateService(stack, "Web", **props)
@@ -237,7 +238,15 @@ def test_error_records_raise_an_alarm_that_notifies_and_rolls_back(
 ) -> None:
     template = web[1]
     template.has_resource_properties(
-        "AWS::Logs::MetricFilter", {"FilterPattern": '{ $.level = "ERROR" }'}
+        "AWS::Logs::MetricFilter",
+        {
+            "FilterPattern": '{ $.level = "ERROR" }',
+            "MetricTransformations": [
+                Match.object_like(
+                    {"MetricNamespace": "ContainerDelivery/webapp", "MetricName": "ErrorLogRecords"}
+                )
+            ],
+        },
     )
     template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
@@ -431,6 +440,11 @@ INVALID: list[tuple[str, Callable[[cdk.Stack], dict[str, Any]], str]] = [
         r"load_balancer needs container_port",
     ),
     ("pattern", lambda s: {"error_log_pattern": " "}, r"error_log_pattern is empty"),
+    (
+        "service name",
+        lambda s: {"service_name": "web app"},
+        r"service_name 'web app' must be letters, digits",
+    ),
 ]
 
 

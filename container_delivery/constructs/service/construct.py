@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -143,6 +144,7 @@ class FargateService(Construct):
         alarm_rollback: bool = False,
         enable_execute_command: bool = False,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        service_name: str | None = None,
     ) -> None:
         """
         :param cluster: ECS cluster (its VPC's private subnets with egress are used).
@@ -185,6 +187,8 @@ class FargateService(Construct):
         :param alarm_rollback: Roll a deploy back when the error alarm fires. Default: - False.
         :param enable_execute_command: ECS Exec. Default: - False.
         :param removal_policy: Log group, key and created bucket. Default: - RETAIN.
+        :param service_name: Names the error metric (``ContainerDelivery/<name>``
+            ``ErrorLogRecords``) and descriptions. Default: - the construct's unique id.
         """
         super().__init__(scope, construct_id)
         environment = dict(environment or {})
@@ -234,6 +238,13 @@ class FargateService(Construct):
                     "load_balancer has a certificate and allow_plain_http=True; with a "
                     "certificate HTTP always redirects to HTTPS: drop allow_plain_http"
                 )
+        if service_name is not None and not re.match(
+            r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$", service_name
+        ):
+            problems.append(
+                f"service_name {service_name!r} must be letters, digits, '.', '_' or '-' (it "
+                "names the error metric)"
+            )
         if not error_log_pattern.strip():
             problems.append(
                 "error_log_pattern is empty; give a CloudWatch Logs filter pattern such as "
@@ -247,6 +258,7 @@ class FargateService(Construct):
             raise ValueError(f"FargateService '{construct_id}': " + "; ".join(problems))
 
         self.image_digest = image_digest
+        self.service_name = service_name or cdk.Names.unique_id(self)
         # A token digest may be empty before the first release: then run zero tasks.
         self.has_image: cdk.CfnCondition | None = None
         if not checks.literal(image_digest):
@@ -375,7 +387,7 @@ class FargateService(Construct):
         self.error_metric_filter = self.log_group.add_metric_filter(
             "ErrorRecords",
             filter_pattern=logs.FilterPattern.literal(error_log_pattern),
-            metric_namespace="ContainerDelivery/Services",
+            metric_namespace=f"ContainerDelivery/{self.service_name}",
             metric_name="ErrorLogRecords",
             metric_value="1",
             default_value=0,
@@ -607,7 +619,7 @@ class FargateService(Construct):
                 timeout=HEALTH_CHECK_TIMEOUT,
                 healthy_threshold_count=HEALTHY_THRESHOLD,
                 unhealthy_threshold_count=UNHEALTHY_THRESHOLD,
-                healthy_http_codes="200-399",
+                healthy_http_codes="200",
             ),
             targets=[
                 self.service.load_balancer_target(
