@@ -23,6 +23,7 @@ from container_delivery.config.model import Accounts, ServiceConfig
 from container_delivery.constructs.pipeline import (
     GITHUB_AUDIENCE,
     GITHUB_OIDC_URL,
+    STAGING_URL_VARIABLE,
     BuildOptions,
     DeliveryPipeline,
     DeployRole,
@@ -202,13 +203,19 @@ class PipelineStacks:
     github: GitHubOidcStack | None = None
 
 
-def _staging_url(services: ServiceStacks | None, name: str) -> str | None:
-    if services is None:
-        return None
-    stacks = getattr(services, "services", None) or getattr(services, "stacks", {})
-    stack = stacks.get((name, "staging"))
-    url = getattr(stack, "url", None)
-    return url if isinstance(url, str) else None
+def _staging_url(services: ServiceStacks | None, service: ServiceConfig) -> str | None:
+    """The approval link: the staging deploy's ``SERVICE_URL`` variable, or none for a worker.
+
+    The URL is read from the staging stack's ``Url`` output at deploy time, not referenced
+    across stacks: an export would pin the staging load balancer to the pipeline stack.
+    """
+    has_url = service.load_balanced
+    if services is not None:
+        stacks = getattr(services, "services", None) or getattr(services, "stacks", {})
+        stack = stacks.get((service.name, "staging"))
+        if stack is not None:
+            has_url = getattr(stack, "url", None) is not None
+    return STAGING_URL_VARIABLE if has_url else None
 
 
 def add_pipeline_stacks(
@@ -252,7 +259,7 @@ def add_pipeline_stacks(
             service=service,
             accounts=config.accounts,
             notification_emails=config.notification_emails,
-            staging_url=_staging_url(services, service.name),
+            staging_url=_staging_url(services, service),
             description=f"container-delivery: the delivery pipeline of {service.name}",
         )
         if result.github is not None:

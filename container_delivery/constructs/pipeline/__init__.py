@@ -11,7 +11,13 @@ from .buildspec import (
     check_build_options,
     deploy_spec,
 )
-from .delivery import NOTIFIED_EVENTS, SCAN_GATE_DIR, STAGES, DeliveryPipeline
+from .delivery import (
+    NOTIFIED_EVENTS,
+    SCAN_GATE_DIR,
+    STAGES,
+    STAGING_URL_VARIABLE,
+    DeliveryPipeline,
+)
 from .diagram import pipeline_mermaid, replace_block
 from .source import (
     GITHUB_AUDIENCE,
@@ -32,6 +38,7 @@ __all__ = [
     "NOTIFIED_EVENTS",
     "SCAN_GATE_DIR",
     "STAGES",
+    "STAGING_URL_VARIABLE",
     "BuildOptions",
     "DeliveryPipeline",
     "DeployRole",

@@ -184,11 +184,11 @@ def _install_commands(options: BuildOptions) -> list[str]:
     return commands
 
 
-_READ_RELEASE = (
+READ_RELEASE = (
     'GIT_TAG=$(python3 -c \'import json; print(json.load(open(".release.json"))["tag"])\') && '
     'GIT_COMMIT=$(python3 -c \'import json; print(json.load(open(".release.json"))["commit"])\')'
 )
-_CHECK_RELEASE = (
+CHECK_RELEASE = (
     'echo "$GIT_TAG" | grep -Eq "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$" || '
     "{ echo \"git tag '$GIT_TAG' is not a valid image tag (letters, digits, _ . -; at most 128)\""
     "; exit 1; }"
@@ -249,8 +249,8 @@ def build_spec(options: BuildOptions, *, report_group: str = GATE_REPORT_GROUP) 
                 "commands": [
                     f'test -f {RELEASE_FILE} || {{ echo "{RELEASE_FILE} is missing from the '
                     'source archive: upload it with the release workflow"; exit 1; }',
-                    _READ_RELEASE,
-                    _CHECK_RELEASE,
+                    READ_RELEASE,
+                    CHECK_RELEASE,
                     'echo "Release $GIT_TAG at commit $GIT_COMMIT"',
                     f'test -f "{options.suppressions_file}" || '
                     f"echo 'suppressions: []' > \"{options.suppressions_file}\"",
@@ -341,7 +341,15 @@ if [[ "$UPDATED" == yes ]] && ! aws cloudformation wait stack-update-complete --
   exit 1
 fi
 echo "$STACK_NAME runs $IMAGE_DIGEST"
+SERVICE_URL=$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" \
+  --query "Stacks[0].Outputs[?OutputKey=='Url'].OutputValue | [0]" --output text)
+if [[ "$SERVICE_URL" == None ]]; then SERVICE_URL=""; fi
+echo "Service URL: ${SERVICE_URL:-none (a worker)}"
 """
+
+#: Variables the deploy actions export (``#{DeployStaging.SERVICE_URL}``): the service stack's
+#: ``Url`` output, empty for a worker.
+DEPLOY_EXPORTED_VARIABLES: Final[tuple[str, ...]] = ("SERVICE_URL",)
 
 #: Environment variables the deploy spec needs (set per action).
 DEPLOY_VARIABLES: Final[tuple[str, ...]] = (
@@ -358,10 +366,11 @@ def deploy_spec() -> dict[str, Any]:
 
     The stack keeps its template; only the ``ImageDigest`` parameter changes, every other
     parameter keeps its previous value. A rolled-back update (ECS circuit breaker) fails the
-    wait, so the action fails with the failed stack events instead of hanging.
+    wait, so the action fails with the failed stack events instead of hanging. The stack's
+    ``Url`` output is exported as ``SERVICE_URL`` (the approval links to staging's).
     """
     return {
         "version": "0.2",
-        "env": {"shell": "bash"},
+        "env": {"shell": "bash", "exported-variables": list(DEPLOY_EXPORTED_VARIABLES)},
         "phases": {"build": {"on-failure": "ABORT", "commands": [DEPLOY_SCRIPT]}},
     }

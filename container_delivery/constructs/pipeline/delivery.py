@@ -74,6 +74,8 @@ _ECR_PUSH_PULL: Final = [
     "ecr:DescribeImages",
 ]
 _KMS_USE: Final = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+#: The staging deploy's exported service URL, for ``staging_url``.
+STAGING_URL_VARIABLE: Final = "#{DeployStaging.SERVICE_URL}"
 DEFAULT_BUILD_TIMEOUT: Final = cdk.Duration.minutes(60)
 DEFAULT_ARTIFACT_EXPIRATION: Final = cdk.Duration.days(90)
 
@@ -126,7 +128,9 @@ class DeliveryPipeline(Construct):
         :param promote_function: The promotion Lambda (``PromotionFunction.function``); invoked
             with ``{"repository", "digest", "git_tag"}`` UserParameters.
         :param tag_pattern: Git tags that may release. Default: - ``v*``.
-        :param staging_url: Link in the approval request. Default: - none (a worker service).
+        :param staging_url: Link in the approval request: a URL, or ``STAGING_URL_VARIABLE``
+            (the ``Url`` output of the staging stack, read by the staging deploy; no cross-stack
+            reference). Default: - none (a worker service).
         :param build: What the build does (platform, scanner, files). Default: - ``BuildOptions()``:
             linux/arm64, Trivy, ``Dockerfile``, ``.scan-suppressions.yaml``, threshold HIGH.
         :param notification_emails: Email subscriptions of the pipeline topic. Default: - none.
@@ -153,9 +157,12 @@ class DeliveryPipeline(Construct):
         if (
             staging_url is not None
             and not unresolved(staging_url)
-            and not staging_url.startswith(("https://", "http://"))
+            and not staging_url.startswith(("https://", "http://", "#{"))
         ):
-            problems.append(f"staging_url {staging_url!r} must start with https:// or http://")
+            problems.append(
+                f"staging_url {staging_url!r} must start with https:// or http:// (or be a "
+                "pipeline variable such as STAGING_URL_VARIABLE)"
+            )
         if artifact_expiration.to_days() < 1:
             problems.append(
                 "artifact_expiration must be at least 1 day "

@@ -155,7 +155,9 @@ class ReleaseSource(Construct):
                     actions=["kms:GenerateDataKey"],
                     resources=[encryption_key.key_arn],
                     conditions={
-                        "StringEquals": {"kms:ViaService": f"s3.{cdk.Aws.REGION}.amazonaws.com"}
+                        "StringEquals": {
+                            "kms:ViaService": f"s3.{cdk.Stack.of(self).region}.amazonaws.com"
+                        }
                     },
                 ),
             ],
