@@ -12,6 +12,7 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
@@ -506,3 +507,66 @@ def test_architecture_is_the_runtime_platform() -> None:
         "AWS::ECS::TaskDefinition",
         {"RuntimePlatform": {"CpuArchitecture": "ARM64", "OperatingSystemFamily": "LINUX"}},
     )
+
+
+# --- long-term audit copy ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def audited() -> Template:
+    stack = new_stack("Audited")
+    bucket = s3.Bucket.from_bucket_name(stack, "AuditBucket", "audit-111111111111")
+    _build(stack, audit_log_bucket=bucket, audit_log_prefix="audit/webapp/", load_balancer=None)
+    return Template.from_stack(stack)
+
+
+def test_every_log_record_is_streamed_to_the_audit_bucket(audited: Template) -> None:
+    audited.has_resource_properties(
+        "AWS::Logs::SubscriptionFilter",
+        {"FilterPattern": "", "DestinationArn": {"Fn::GetAtt": [Match.any_value(), "Arn"]}},
+    )
+    audited.has_resource_properties(
+        "AWS::KinesisFirehose::DeliveryStream",
+        {
+            "DeliveryStreamEncryptionConfigurationInput": {"KeyType": "AWS_OWNED_CMK"},
+            "ExtendedS3DestinationConfiguration": Match.object_like(
+                {
+                    "CompressionFormat": "GZIP",
+                    "Prefix": "audit/webapp/!{timestamp:yyyy/MM/dd}/",
+                }
+            ),
+        },
+    )
+
+
+def test_firehose_writes_only_under_the_audit_prefix(audited: Template) -> None:
+    policies = audited.find_resources("AWS::IAM::ManagedPolicy")
+    statements = [
+        statement
+        for policy in policies.values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    objects = next(s for s in statements if s.get("Sid") == "Objects")
+    assert objects["Action"] == ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"]
+    assert str(objects["Resource"]).endswith("audit-111111111111/audit/webapp/*")
+    assert not any("*" in action for s in statements for action in s["Action"])
+    # AND no inline policy grants the stream's roles anything
+    inline = audited.find_resources("AWS::IAM::Policy")
+    assert "Audit" not in "".join(inline)
+
+
+def test_bad_audit_prefix_is_refused() -> None:
+    stack = new_stack("BadPrefix")
+    bucket = s3.Bucket.from_bucket_name(stack, "AuditBucket", "audit-111111111111")
+    with pytest.raises(
+        ValueError, match=r"audit_log_prefix 'audit' must be an S3 key prefix ending in '/'"
+    ):
+        _build(stack, audit_log_bucket=bucket, audit_log_prefix="audit")
+
+
+def test_audit_export_has_no_unacknowledged_nag_finding(tmp_path: Path) -> None:
+    app = new_app(outdir=tmp_path)
+    stack = new_stack("NagAudit", app=app)
+    bucket = s3.Bucket.from_bucket_name(stack, "AuditBucket", "audit-111111111111")
+    _build(stack, audit_log_bucket=bucket)
+    assert nag_findings(app, tmp_path) == []

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -17,8 +18,10 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_logs_destinations as logs_destinations
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
@@ -52,6 +55,21 @@ _PLACEHOLDER_NOTE = (
     "While the digest is empty (no release yet) the image is the bare repository URI: the "
     "service runs zero tasks, so it is never pulled."
 )
+
+
+def _flatten(node: Any) -> str:
+    """A resolved CloudFormation value as cdk-nag names it in granular findings."""
+    if isinstance(node, str):
+        return node.replace("${", "<").replace("}", ">")
+    if isinstance(node, dict) and "Fn::Join" in node:
+        delimiter, items = node["Fn::Join"]
+        return str(delimiter).join(_flatten(item) for item in items)
+    if isinstance(node, dict) and "Fn::GetAtt" in node:
+        resource, attribute = node["Fn::GetAtt"]
+        return f"<{_flatten(resource)}.{_flatten(attribute)}>"
+    if isinstance(node, dict) and "Ref" in node:
+        return f"<{_flatten(node['Ref'])}>"
+    return json.dumps(node, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -145,6 +163,8 @@ class FargateService(Construct):
         enable_execute_command: bool = False,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         service_name: str | None = None,
+        audit_log_bucket: s3.IBucket | None = None,
+        audit_log_prefix: str = "audit/",
     ) -> None:
         """
         :param cluster: ECS cluster (its VPC's private subnets with egress are used).
@@ -189,6 +209,12 @@ class FargateService(Construct):
         :param removal_policy: Log group, key and created bucket. Default: - RETAIN.
         :param service_name: Names the error metric (``ContainerDelivery/<name>``
             ``ErrorLogRecords``) and descriptions. Default: - the construct's unique id.
+        :param audit_log_bucket: Also archive every log record in this bucket for long-term
+            audit: a subscription filter streams the log group through Amazon Data Firehose
+            (encrypted, gzip, one JSON line per record) to ``audit_log_prefix``. The bucket's
+            lifecycle and Object Lock decide how long records are kept. Default: - CloudWatch only.
+        :param audit_log_prefix: Key prefix in ``audit_log_bucket``; ends with ``/``.
+            Default: - ``audit/``.
         """
         super().__init__(scope, construct_id)
         environment = dict(environment or {})
@@ -244,6 +270,13 @@ class FargateService(Construct):
             problems.append(
                 f"service_name {service_name!r} must be letters, digits, '.', '_' or '-' (it "
                 "names the error metric)"
+            )
+        if audit_log_bucket is not None and not re.match(
+            r"^[A-Za-z0-9!_.*'()/-]+/$", audit_log_prefix
+        ):
+            problems.append(
+                f"audit_log_prefix {audit_log_prefix!r} must be an S3 key prefix ending in '/', "
+                "e.g. 'audit/webapp/'"
             )
         if not error_log_pattern.strip():
             problems.append(
@@ -411,6 +444,11 @@ class FargateService(Construct):
                 [self.error_alarm.alarm_name], behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
             )
 
+        # --- long-term audit copy of the logs ---
+        self.audit_log_stream: firehose.DeliveryStream | None = None
+        if audit_log_bucket is not None:
+            self._add_audit_export(audit_log_bucket, audit_log_prefix)
+
         # --- autoscaling ---
         self.scaling: ecs.ScalableTaskCount | None = None
         if max_count > min_count:
@@ -484,6 +522,110 @@ class FargateService(Construct):
             )
         )
         return key
+
+    def _add_audit_export(self, bucket: s3.IBucket, prefix: str) -> None:
+        # Our own roles with exact customer managed policies: CDK's grants (s3 read/write with
+        # wildcard actions, in inline policies) are switched off with without_policy_updates().
+        stack = cdk.Stack.of(self)
+        delivery_role = iam.Role(
+            self,
+            "AuditDeliveryRole",
+            assumed_by=iam.ServicePrincipal(
+                "firehose.amazonaws.com",
+                conditions={"StringEquals": {"sts:ExternalId": stack.account}},
+            ),
+            description=f"Firehose writes the audit log copy of {self.node.path} to S3",
+        )
+        statements = [
+            iam.PolicyStatement(
+                sid="Bucket",
+                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                resources=[bucket.bucket_arn],
+            ),
+            iam.PolicyStatement(
+                sid="Objects",
+                actions=["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+                resources=[bucket.arn_for_objects(f"{prefix}*")],
+            ),
+        ]
+        if bucket.encryption_key is not None:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="BucketKey",
+                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                    resources=[bucket.encryption_key.key_arn],
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}
+                    },
+                )
+            )
+        delivery_policy = iam.ManagedPolicy(
+            self, "AuditDeliveryPolicy", statements=statements, roles=[delivery_role]
+        )
+        acknowledge(
+            delivery_policy,
+            f"AwsSolutions-IAM5[Resource::{_flatten(stack.resolve(bucket.arn_for_objects(f'{prefix}*')))}]",
+            "Firehose writes one object per buffer under the audit prefix with generated names; "
+            "the wildcard is limited to that prefix of the one audit bucket.",
+        )
+        self.audit_log_stream = firehose.DeliveryStream(
+            self,
+            "AuditLogStream",
+            encryption=firehose.StreamEncryption.aws_owned_key(),
+            destination=firehose.S3Bucket(
+                bucket,
+                role=delivery_role.without_policy_updates(),
+                data_output_prefix=f"{prefix}!{{timestamp:yyyy/MM/dd}}/",
+                error_output_prefix=f"{prefix}errors/!{{firehose:error-output-type}}/",
+                compression=firehose.Compression.GZIP,
+                buffering_interval=cdk.Duration.minutes(5),
+                processors=[
+                    firehose.DecompressionProcessor(),
+                    firehose.CloudWatchLogProcessor(data_message_extraction=True),
+                ],
+                # Failed records land under errors/ in the bucket; DeliveryToS3.Success shows
+                # delivery health. (jsii: DisableLogging implements ILoggingConfig.)
+                logging_config=cast(firehose.ILoggingConfig, firehose.DisableLogging()),
+            ),
+        )
+        self.audit_log_stream.node.add_dependency(delivery_policy)
+        logs_role = iam.Role(
+            self,
+            "AuditSubscriptionRole",
+            assumed_by=iam.ServicePrincipal(
+                "logs.amazonaws.com",
+                conditions={
+                    "StringLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name="*",
+                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
+            ),
+            description=f"CloudWatch Logs streams the logs of {self.node.path} to Firehose",
+        )
+        logs_policy = iam.ManagedPolicy(
+            self,
+            "AuditSubscriptionPolicy",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["firehose:PutRecord", "firehose:PutRecordBatch"],
+                    resources=[self.audit_log_stream.delivery_stream_arn],
+                )
+            ],
+            roles=[logs_role],
+        )
+        subscription = self.log_group.add_subscription_filter(
+            "AuditExport",
+            destination=logs_destinations.FirehoseDestination(
+                self.audit_log_stream, role=logs_role.without_policy_updates()
+            ),
+            filter_pattern=logs.FilterPattern.all_events(),
+        )
+        subscription.node.add_dependency(logs_policy)
 
     def _ecs_secrets(
         self,
