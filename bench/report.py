@@ -171,6 +171,12 @@ def render(results: dict[str, Any]) -> str:
         "that run; nothing is typed in. Method and caveats: `docs/benchmarks.md`."
     )
     add("")
+    summary_line = readme_summary(results, analysis)
+    if summary_line:
+        add("## Summary (for the README)")
+        add("")
+        add(summary_line)
+        add("")
     add("## Machine")
     add("")
     add("| | |")
@@ -355,6 +361,35 @@ def render(results: dict[str, Any]) -> str:
     add(promotion_section(results))
     add(scan_gate_section(results))
     return "\n".join(out).rstrip() + "\n"
+
+
+def readme_summary(results: dict[str, Any], analysis: dict[str, Any]) -> str:
+    """One paragraph with the headline figures and the machine they came from."""
+    ours = analysis["synth"].get("ours", {}).get("by_n", {})
+    big = analysis.get("largest_n")
+    if not ours or big is None:
+        return ""
+    row = ours[str(big)]
+    ratios = analysis["ratios"].get(str(big), {})
+    fit = analysis["synth"]["ours"].get("fit_medians") or {}
+    m = results["machine"]
+    parts = [
+        f"Synthesizing the reference app with {big} services (staging + production stacks and "
+        f"a pipeline each; built-in validation and all nag packs on) takes "
+        f"{row['wall_median_s']:.1f} s (median of {row['runs']}), "
+        f"{_f(ratios.get('peer_python'))}x the same services written with plain aws-cdk-lib in "
+        f"Python and {_f(ratios.get('peer_js'))}x in JavaScript, "
+        f"{_f(fit.get('slope'), 2)} s per added service, peak RSS {row['peak_rss_mb']:.0f} MB."
+    ]
+    suite = results.get("test_suite")
+    if suite:
+        parts.append(f"`make test`: {suite['wall_s']:.0f} s ({suite.get('summary') or 'n/a'}).")
+    parts.append(
+        f"Measured {results['generated_at']} on {m.get('cores', '?').split(' ')[0]} cores "
+        f"({m.get('cpu_model')}), Python {m.get('python')}, Node {m.get('node')}, aws-cdk-lib "
+        f"{m.get('aws_cdk_lib_python')}, cdk-nag {m.get('cdk_nag_python')}."
+    )
+    return " ".join(parts)
 
 
 def linearity_text(analysis: dict[str, Any]) -> str:
