@@ -33,15 +33,50 @@ def _pipelines(template: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _label(action: dict[str, Any]) -> str:
+def _flatten(value: Any) -> str:
+    """A CloudFormation string value with ``Fn::Join`` joined and ``Ref`` as ``${Name}``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_flatten(part) for part in parts)
+    if isinstance(value, dict) and "Ref" in value:
+        return "${" + str(value["Ref"]) + "}"
+    return json.dumps(value)
+
+
+def _deploy_detail(variables: Any) -> str | None:
+    """``UpdateStack <stack> in <account>`` for a deploy action's environment variables."""
+    try:
+        items = json.loads(_flatten(variables))
+    except ValueError:
+        return None
+    values = {item.get("name"): item.get("value", "") for item in items}
+    if "STACK_NAME" not in values:
+        return None
+    account = re.search(r":iam::(\d{12}):", values.get("DEPLOY_ROLE_ARN", ""))
+    where = f" in {account.group(1)}" if account else ""
+    return f"CodeBuild: UpdateStack {values['STACK_NAME']}{where}"
+
+
+def _described(resources: dict[str, Any], reference: Any) -> str | None:
+    """The ``Description`` of the template resource that ``reference`` (a ``Ref``) names."""
+    if not (isinstance(reference, dict) and "Ref" in reference):
+        return None
+    description = resources.get(reference["Ref"], {}).get("Properties", {}).get("Description")
+    return description if isinstance(description, str) else None
+
+
+def _label(action: dict[str, Any], resources: dict[str, Any]) -> str:
     provider = action["ActionTypeId"]["Provider"]
     configuration = action.get("Configuration", {})
     detail = _PROVIDERS.get(provider, provider)
-    variables = configuration.get("EnvironmentVariables")
-    if provider == "CodeBuild" and "STACK_NAME" in json.dumps(variables):
-        detail = "CodeBuild: CloudFormation UpdateStack"
+    if provider == "CodeBuild":
+        described = _described(resources, configuration.get("ProjectName"))
+        deploy = _deploy_detail(configuration.get("EnvironmentVariables", "[]"))
+        detail = deploy or (f"CodeBuild: {described}" if described else detail)
     namespace = action.get("Namespace")
-    suffix = f"<br/><i>#{{{namespace}.*}}</i>" if namespace else ""
+    suffix = f"<br/><i>variables: {namespace}</i>" if namespace else ""
     return f"{action['Name']}<br/>({detail}){suffix}"
 
 
@@ -65,7 +100,8 @@ def pipeline_mermaid(template: dict[str, Any]) -> str:
         ):
             node = f"{stage_id}A{action_index + 1}"
             first_action = first_action or node
-            lines.append(f'    {node}["{_escape(_label(action))}"]')
+            label = _label(action, template.get("Resources", {}))
+            lines.append(f'    {node}["{_escape(label)}"]')
         lines.append("  end")
         if previous is not None:
             lines.append(f"  {previous} --> {stage_id}")
