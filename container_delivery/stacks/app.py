@@ -58,3 +58,6 @@ def add_stacks(app: cdk.App, config: DeliveryConfig) -> None:
 
     add_service_stacks(app, config)
     # --- pipelines (issue 5) ---
+    from container_delivery.stacks.pipeline import add_pipeline_stacks
+
+    add_pipeline_stacks(app, config, registry=registry)
