@@ -1,7 +1,8 @@
 """A model of how long a rolling deploy of a healthy load-balanced service waits.
 
-Pure Python over a synthesized CloudFormation template (a ``dict``): no CDK import, so the
-benchmark and the docs can apply it to any template, ours or ``aws_ecs_patterns``'.
+Pure Python over a synthesized CloudFormation template (a ``dict``); this module imports nothing
+from CDK (the ``service`` package's ``__init__`` does), so it applies to any template, ours or
+``aws_ecs_patterns``'.
 
 With ``minimumHealthyPercent`` 100 and ``maximumPercent`` 200, ECS starts every new task at once,
 then stops the old ones; one batch, so the waiting is (upper bound, container start-up excluded)::
