@@ -61,6 +61,10 @@ def deployer_role_name(service: str) -> str:
     return f"container-delivery-deployer-{service}"
 
 
+def build_cache_repository_name(service: str) -> str:
+    return f"build-cache/{service}"
+
+
 def promotion_role_name(service: str) -> str:
     return f"container-delivery-promote-{service}"
 
@@ -144,6 +148,7 @@ class PipelineStack(cdk.Stack):
             ),
             notification_emails=notification_emails,
             deploy_project_role_name=deployer_role_name(service.name),
+            build_cache_repository_name=build_cache_repository_name(service.name),
         )
         cdk.CfnOutput(
             self,
@@ -232,6 +237,18 @@ def add_pipeline_stacks(
     production_env = cdk.Environment(
         account=config.accounts.production.id, region=config.accounts.production.region
     )
+    overlaps = [
+        f"service {other.name!r} is a prefix of the build cache repository "
+        f"{build_cache_repository_name(service.name)!r}"
+        for service in config.services
+        for other in config.services
+        if build_cache_repository_name(service.name).startswith(other.name)
+    ]
+    if overlaps:
+        raise ValueError(
+            "pipelines: replication matches repository names by prefix, so the unscanned build "
+            "cache would be copied to production: " + "; ".join(overlaps) + " (rename the service)"
+        )
     result = PipelineStacks()
     if config.create_github_oidc_provider:
         result.github = GitHubOidcStack(

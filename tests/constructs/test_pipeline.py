@@ -278,6 +278,37 @@ def test_the_build_may_push_only_to_its_repository(resources: dict[str, dict[str
     assert "sts:AssumeRole" not in json.dumps(statements)
 
 
+def test_the_build_cache_lives_in_its_own_repository_outside_replication(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    # The cache is written before the gate runs: it must not enter a replicated repository.
+    cache = _one(resources, "AWS::ECR::Repository")
+    assert cache["RepositoryName"] == "build-cache/webapp"
+    assert cache["ImageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    assert cache["ImageTagMutabilityExclusionFilters"] == [
+        {
+            "ImageTagMutabilityExclusionFilterType": "WILDCARD",
+            "ImageTagMutabilityExclusionFilterValue": "buildcache",
+        }
+    ]
+    assert cache["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    assert "LifecyclePolicyText" in cache["LifecyclePolicy"]
+    build = _project(resources, "BuildAndGate")
+    variables = {v["Name"]: v["Value"] for v in build["Environment"]["EnvironmentVariables"]}
+    cache_id = next(iter(_of_type(resources, "AWS::ECR::Repository")))
+    assert _flat(variables["CACHE_REPOSITORY_URI"]).endswith(f"/<{cache_id}>")
+    statements = {s["Sid"]: s for s in _policy_of_role(resources, _role_id(resources, "BuildRole"))}
+    assert statements["ReadAndWriteTheBuildCache"]["Resource"] == f"<{cache_id}.Arn>"
+
+
+def test_a_cache_repository_under_the_service_prefix_is_refused() -> None:
+    stack = new_stack()
+    with pytest.raises(
+        ValueError, match="build_cache_repository_name 'webapp-cache' starts with the service name"
+    ):
+        _pipeline(stack, build_cache_repository_name="webapp-cache")
+
+
 # --- the digest from build to both deploys ---------------------------------------------------
 def _env(action: dict[str, Any]) -> dict[str, str]:
     flat = _flat(action["Configuration"]["EnvironmentVariables"])

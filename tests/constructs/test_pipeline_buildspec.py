@@ -84,8 +84,8 @@ def test_a_missing_suppression_file_means_no_suppressions(spec: dict[str, Any]) 
 def test_the_build_uses_a_registry_cache_and_the_service_platform(spec: dict[str, Any]) -> None:
     build = next(c for c in _build_commands(spec) if "docker buildx build" in c)
     assert "--platform linux/arm64" in build
-    assert '--cache-from "type=registry,ref=$REPOSITORY_URI:buildcache"' in build
-    assert '--cache-to "type=registry,ref=$REPOSITORY_URI:buildcache,mode=max,' in build
+    assert '--cache-from "type=registry,ref=$CACHE_REPOSITORY_URI:buildcache"' in build
+    assert '--cache-to "type=registry,ref=$CACHE_REPOSITORY_URI:buildcache,mode=max,' in build
     assert '--tag "$REPOSITORY_URI:$GIT_TAG"' in build and "--load" in build
 
 

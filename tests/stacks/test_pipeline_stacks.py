@@ -95,6 +95,16 @@ def test_without_create_oidc_provider_the_existing_one_is_trusted_by_arn() -> No
     )
 
 
+def test_a_service_named_like_the_cache_prefix_is_refused() -> None:
+    config = load_config()
+    build = dataclasses.replace(config.services[0], name="build")
+    with pytest.raises(
+        ValueError,
+        match="service 'build' is a prefix of the build cache repository 'build-cache/build'",
+    ):
+        add_pipeline_stacks(new_app(), dataclasses.replace(config, services=(build,)))
+
+
 def test_the_production_deploy_role_is_in_production_and_trusts_only_the_deployer(
     templates: dict[str, dict[str, Any]],
 ) -> None:

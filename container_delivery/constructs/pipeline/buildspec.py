@@ -90,7 +90,7 @@ class BuildOptions:
     """What the build-and-gate buildspec does; everything account-specific comes from env vars.
 
     Environment variables the project must set: ``REPOSITORY_URI`` (staging repository URI),
-    ``REPOSITORY_NAME``, ``ECR_REGISTRY`` (``<account>.dkr.ecr.<region>.amazonaws.com``),
+    ``REPOSITORY_NAME``, ``CACHE_REPOSITORY_URI`` (the build cache, never replicated), ``ECR_REGISTRY`` (``<account>.dkr.ecr.<region>.amazonaws.com``),
     ``SCAN_GATE_S3_URL`` (``s3://bucket/key.zip`` of the scan-gate folder).
     """
 
@@ -209,7 +209,7 @@ def build_spec(options: BuildOptions, *, report_group: str = GATE_REPORT_GROUP) 
         raise ValueError("build_spec: " + "; ".join(problems))
 
     image = "$REPOSITORY_URI:$GIT_TAG"
-    cache = "$REPOSITORY_URI:buildcache"
+    cache = "$CACHE_REPOSITORY_URI:buildcache"
     gate_reports: list[str]
     if options.scanner == "trivy":
         scan = [

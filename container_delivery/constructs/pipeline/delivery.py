@@ -76,6 +76,8 @@ _ECR_PUSH_PULL: Final = [
 _KMS_USE: Final = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
 #: The staging deploy's exported service URL, for ``staging_url``.
 STAGING_URL_VARIABLE: Final = "#{DeployStaging.SERVICE_URL}"
+#: The one tag of the build cache repository (mutable).
+CACHE_TAG: Final = "buildcache"
 DEFAULT_BUILD_TIMEOUT: Final = cdk.Duration.minutes(60)
 DEFAULT_ARTIFACT_EXPIRATION: Final = cdk.Duration.days(90)
 
@@ -112,6 +114,7 @@ class DeliveryPipeline(Construct):
         build: BuildOptions | None = None,
         notification_emails: Sequence[str] = (),
         deploy_project_role_name: str | None = None,
+        build_cache_repository_name: str | None = None,
         scan_gate_path: str | Path | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         build_timeout: cdk.Duration = DEFAULT_BUILD_TIMEOUT,
@@ -136,6 +139,11 @@ class DeliveryPipeline(Construct):
         :param notification_emails: Email subscriptions of the pipeline topic. Default: - none.
         :param deploy_project_role_name: Physical name of the deploy project's role, which the
             deploy roles trust. Default: - ``container-delivery-deployer-<service_name>``.
+        :param build_cache_repository_name: The repository of the registry build cache (tag
+            ``buildcache``, overwritten by every build). It is created here, apart from the
+            service repository, because the cache is written before the gate runs: it must not
+            match a replication prefix (a service name must not be a prefix of it).
+            Default: - ``build-cache/<service_name>``.
         :param scan_gate_path: The ``scan_gate`` package folder shipped to the build.
             Default: - this library's ``container_delivery/scan_gate``.
         :param log_retention: Retention of the build logs in CloudWatch. Default: - one year.
@@ -147,6 +155,7 @@ class DeliveryPipeline(Construct):
         super().__init__(scope, construct_id)
         build = build or BuildOptions()
         deployer = deploy_project_role_name or f"container-delivery-deployer-{service_name}"
+        cache_name = build_cache_repository_name or f"build-cache/{service_name}"
         problems = [
             *check_service_name(service_name),
             *staging.problems("staging"),
@@ -154,6 +163,12 @@ class DeliveryPipeline(Construct):
             *check_role_name("deploy_project_role_name", deployer),
             *check_build_options(build),
         ]
+        if not unresolved(cache_name) and cache_name.startswith(service_name):
+            problems.append(
+                f"build_cache_repository_name {cache_name!r} starts with the service name "
+                f"{service_name!r}: replication by prefix would copy the unscanned cache to "
+                f"production (try 'build-cache/{service_name}')"
+            )
         if (
             staging_url is not None
             and not unresolved(staging_url)
@@ -276,6 +291,25 @@ class DeliveryPipeline(Construct):
             removal_policy=removal_policy,
         )
         registry = f"{stack.account}.dkr.ecr.{stack.region}.{stack.url_suffix}"
+        self.build_cache = ecr.Repository(
+            self,
+            "BuildCache",
+            repository_name=cache_name,
+            image_tag_mutability=ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
+            image_tag_mutability_exclusion_filters=[
+                ecr.ImageTagMutabilityExclusionFilter.wildcard(CACHE_TAG)
+            ],
+            image_scan_on_push=True,
+            lifecycle_rules=[
+                ecr.LifecycleRule(
+                    description="Replaced cache manifests are untagged: expire them",
+                    tag_status=ecr.TagStatus.UNTAGGED,
+                    max_image_age=cdk.Duration.days(7),
+                )
+            ],
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            empty_on_delete=True,  # a cache: rebuilt by the next build
+        )
         build_role = iam.Role(
             self,
             "BuildRole",
@@ -307,6 +341,9 @@ class DeliveryPipeline(Construct):
                 "REPOSITORY_NAME": codebuild.BuildEnvironmentVariable(
                     value=repository.repository_name
                 ),
+                "CACHE_REPOSITORY_URI": codebuild.BuildEnvironmentVariable(
+                    value=self.build_cache.repository_uri
+                ),
                 "ECR_REGISTRY": codebuild.BuildEnvironmentVariable(value=registry),
                 "SCAN_GATE_S3_URL": codebuild.BuildEnvironmentVariable(
                     value=scan_gate.s3_object_url
@@ -337,6 +374,11 @@ class DeliveryPipeline(Construct):
                 sid="PushAndCacheInTheStagingRepository",
                 actions=_ECR_PUSH_PULL,
                 resources=[repository.repository_arn],
+            ),
+            iam.PolicyStatement(
+                sid="ReadAndWriteTheBuildCache",
+                actions=_ECR_PUSH_PULL,
+                resources=[self.build_cache.repository_arn],
             ),
             iam.PolicyStatement(
                 sid="ReadTheScanGate",
