@@ -1,0 +1,61 @@
+"""The README's examples run as written."""
+
+from __future__ import annotations
+
+import re
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from tests.helpers import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def _python_blocks(heading: str) -> list[str]:
+    section = README.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_readme_opens_with_the_two_set_up_commands() -> None:
+    first_block = re.search(r"```bash\n(.*?)```", README, flags=re.DOTALL)
+    assert first_block is not None
+    commands = [line.split("#")[0].strip() for line in first_block.group(1).splitlines()]
+    assert commands == ["make synth", "make test"]
+    assert README.index("```bash") < README.index("## ")
+
+
+def test_minimal_example_synthesizes_a_service_by_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the README's minimal example, with its App built without the built-in validation
+    (code,) = _python_blocks("Minimal example: one service, one environment")
+    apps: list[cdk.App] = []
+    real_app = cdk.App
+
+    def app_factory(**kwargs: object) -> cdk.App:
+        app = real_app(builtin_cloud_formation_validation=False, **kwargs)  # type: ignore[arg-type]
+        apps.append(app)
+        return app
+
+    monkeypatch.setattr(cdk, "App", app_factory)
+    # WHEN it runs as written
+    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - our own documentation
+    # THEN it defines the service with the secret injected by ECS from its JSON key
+    template = Template.from_stack(apps[0].node.find_child("webapp-staging"))  # type: ignore[arg-type]
+    template.has_resource_properties(
+        "AWS::ECS::TaskDefinition",
+        {
+            "ContainerDefinitions": [
+                Match.object_like(
+                    {
+                        "Secrets": [
+                            {
+                                "Name": "DATABASE_PASSWORD",
+                                "ValueFrom": "arn:aws:secretsmanager:eu-west-1:111111111111:secret:webapp/db-AbCdEf:password::",
+                            }
+                        ]
+                    }
+                )
+            ]
+        },
+    )
