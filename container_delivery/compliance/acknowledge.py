@@ -22,7 +22,9 @@ from constructs import IConstruct
 
 #: Rule ids look like ``AwsSolutions-IAM5``, ``NIST.800.53.R5-IAMNoInlinePolicy``,
 #: ``HIPAA.Security-S3BucketLoggingEnabled`` or ``AwsSolutions-IAM5[Resource::*]``.
-RULE_ID = re.compile(r"^(?P<pack>[A-Za-z][A-Za-z0-9.]*)-(?P<rule>[A-Za-z0-9]+)(?P<finding>\[.+\])?$")
+RULE_ID = re.compile(
+    r"^(?P<pack>[A-Za-z][A-Za-z0-9.]*)-(?P<rule>[A-Za-z0-9]+)(?P<finding>\[.+\])?$"
+)
 
 #: A reason shorter than this many words cannot say why a finding is safe.
 MIN_REASON_WORDS = 6
@@ -82,5 +84,8 @@ def acknowledge(scope: IConstruct, rules: str | Iterable[str], reason: str) -> N
     if problems:
         raise ValueError(f"acknowledgment at '{scope.node.path}': " + "; ".join(problems))
     cdk.Validations.of(scope).acknowledge(
-        *(cdk.Acknowledgment(id=qualified_id(rule_id), reason=reason.strip()) for rule_id in rule_ids)
+        *(
+            cdk.Acknowledgment(id=qualified_id(rule_id), reason=reason.strip())
+            for rule_id in rule_ids
+        )
     )
