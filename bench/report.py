@@ -205,9 +205,8 @@ def render(results: dict[str, Any]) -> str:
     add("| goal | limit | measured | status |")
     add("|---|---|---|---|")
     for goal in analysis["goals"]:
-        add(
-            f"| {goal['goal']} | <= {_f(goal['limit'])} | {_f(goal['measured'])} | **{goal['status']}** |"
-        )
+        shown = _f(goal["measured"]) if goal["status"] != "NOT MEASURED" else "n/a"
+        add(f"| {goal['goal']} | <= {_f(goal['limit'])} | {shown} | **{goal['status']}** |")
     add("")
 
     add("## Synth scaling")
