@@ -502,6 +502,20 @@ def test_a_bad_github_repository_or_tag_pattern_fails_at_synth() -> None:
     assert "tag_pattern 'refs/tags/v*' must be a git tag pattern" in str(error.value)
 
 
+def test_role_names_longer_than_iam_allows_are_refused() -> None:
+    stack = new_stack()
+    long_name = "a" * 40
+    with pytest.raises(ValueError, match=r"deploy_project_role_name '.*' must be 1 to 64"):
+        _pipeline(stack, service_name=long_name, build_cache_repository_name="cache/a")
+    with pytest.raises(ValueError, match=r"upload_role_name 'container-delivery-github-a+' must"):
+        _pipeline(
+            new_stack(),
+            service_name=long_name,
+            build_cache_repository_name="cache/a",
+            deploy_project_role_name="deployer",
+        )
+
+
 def test_the_pipeline_has_no_unacknowledged_nag_finding(tmp_path: Path) -> None:
     app = new_app(outdir=tmp_path)
     stack = new_stack(app=app)

@@ -16,7 +16,12 @@ from constructs import Construct
 
 from container_delivery.compliance import acknowledge
 
-from ._checks import check_github_repository, check_service_name, check_tag_pattern
+from ._checks import (
+    check_github_repository,
+    check_role_name,
+    check_service_name,
+    check_tag_pattern,
+)
 
 GITHUB_OIDC_HOST: Final = "token.actions.githubusercontent.com"
 GITHUB_OIDC_URL: Final = f"https://{GITHUB_OIDC_HOST}"
@@ -75,8 +80,10 @@ class ReleaseSource(Construct):
         :param removal_policy: Default: - RETAIN; the archives are the record of what was built.
         """
         super().__init__(scope, construct_id)
+        role_name = upload_role_name or f"container-delivery-github-{service_name}"
         problems = [
             *check_service_name(service_name),
+            *check_role_name("upload_role_name", role_name),
             *check_github_repository(github_repository),
             *check_tag_pattern(tag_pattern),
         ]
@@ -125,7 +132,7 @@ class ReleaseSource(Construct):
         self.upload_role = iam.Role(
             self,
             "UploadRole",
-            role_name=upload_role_name or f"container-delivery-github-{service_name}",
+            role_name=role_name,
             description=f"GitHub Actions of {github_repository} (tags {tag_pattern}): upload the "
             f"release source of {service_name}",
             assumed_by=iam.WebIdentityPrincipal(
