@@ -5,13 +5,13 @@
                                              # suite; writes bench/work/results-quick.{json,md}
 
 Order: machine facts; the JavaScript peer's node_modules (npm ci, only when its lock changed);
-warm-up synths (untimed in the tables: the first process after set-up fills the jsii and page
-caches); the deploy-time model, the promotion loop and the scan gate (seconds); synth scaling
-(three variants x N, rounds interleaved so that machine noise spreads over all variants); profile
-runs; the test suite last (minutes). The synth plan adapts to a time budget (default 555 s, so
-that ``make bench`` stays under 10 minutes): round 1 measures every cell once, further rounds go
-to N=40, then N=10, then the profile, then N=1 while they fit; what was done is recorded in
-results.md. See docs/benchmarks.md.
+the deploy-time model, the promotion loop and the scan gate (seconds); a warm-up that loads
+aws-cdk-lib and cdk-nag once in Python and node (the first process after set-up fills the jsii
+and page caches); synth scaling (three variants x N, interleaved so that machine noise spreads
+over all variants) and profile runs; the test suite last (minutes). The synth plan adapts to a time budget (default 555 s, so
+that ``make bench`` stays under 10 minutes): round 1 measures every cell once; further rounds
+go to N=40, then N=10, then ours at N=1, ours' profile runs, the peers at N=1, the Python peer's
+profile runs, while they fit; what was done is recorded in results.md. See docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -191,27 +191,30 @@ def synth_scaling(
     save()
 
     # Further rounds, by priority: the largest N first (the goals are stated at N=40), then the
-    # next sizes; the profile runs of ours after the two largest sizes, the peer's last.
+    # middle sizes, then ours at the smallest N, ours' profile runs, the peers at the smallest N,
+    # the peer's profile runs.
     items: list[tuple[str, Any]] = []
-    by_priority = sorted(sizes, reverse=True)
-    for index, n in enumerate(by_priority):
-        items.extend(("round", (n, rep)) for rep in range(2, runs + 1))
-        if profile and index == min(1, len(by_priority) - 1):
-            items.append(("profile", "ours"))
+    smallest, largest = min(sizes), max(sizes)
+    for n in sorted(sizes, reverse=True):
+        if n != smallest:
+            items.extend(("round", (VARIANT_ORDER, n, rep)) for rep in range(2, runs + 1))
+    items.extend(("round", (("ours",), smallest, rep)) for rep in range(2, runs + 1))
+    if profile:
+        items.append(("profile", "ours"))
+    items.extend(("round", (VARIANT_ORDER[1:], smallest, rep)) for rep in range(2, runs + 1))
     if profile:
         items.append(("profile", "peer_python"))
     skipped: list[str] = []
     profile_rows = results.setdefault("profile", [])
-    largest = max(sizes)
     for kind, what in items:
         if kind == "round":
-            n, rep = what
-            cost = sum(estimates[(v, n)] for v in VARIANT_ORDER)
+            variants, n, rep = what
+            cost = sum(estimates[(v, n)] for v in variants)
             if not budget.fits(cost, reserve):
-                skipped.append(f"run {rep} at N={n}")
+                skipped.append(f"run {rep} of {', '.join(variants)} at N={n}")
                 continue
             log(f"round {rep}: N = {n}")
-            for variant in VARIANT_ORDER:
+            for variant in variants:
                 synth["runs"].append(synth_run(variant, n, rep))
         else:
             variant = what
@@ -232,7 +235,7 @@ def synth_scaling(
         for n in sizes
     )
     notes.append(
-        f"Synth: {per_n} (asked for {runs}); first an untimed warm-up that loads aws-cdk-lib "
+        f"Synth runs per cell: {per_n} (asked for {runs}); first an untimed warm-up that loads aws-cdk-lib "
         "and cdk-nag once in Python and in node; the variants run interleaved within each round."
     )
     if skipped:
@@ -329,6 +332,11 @@ def main() -> int:
     parser.add_argument("--skip-tests", action="store_true")
     parser.add_argument("--tests", action="store_true", help="run the test suite in quick mode")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument(
+        "--suite-estimate",
+        type=float,
+        help="seconds to keep for the test suite (default: its time in bench/results.json)",
+    )
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -343,7 +351,7 @@ def main() -> int:
     if (BENCH / "results.json").exists():
         previous = json.loads((BENCH / "results.json").read_text())
         previous_suite = (previous.get("test_suite") or {}).get("wall_s")
-    suite_estimate = previous_suite or DEFAULT_TEST_SUITE_ESTIMATE_S
+    suite_estimate = args.suite_estimate or previous_suite or DEFAULT_TEST_SUITE_ESTIMATE_S
     reserve = (suite_estimate * 1.1 if run_tests else 0.0) + 15.0
 
     ensure_js()
@@ -361,7 +369,9 @@ def main() -> int:
                 f"Time budget {args.budget:.0f} s; kept back for the test suite "
                 f"{reserve - 15:.0f} s ("
                 + (
-                    "its time in the previous results.json"
+                    "given with --suite-estimate"
+                    if args.suite_estimate
+                    else "its time in the previous results.json"
                     if previous_suite
                     else "a default estimate, no previous results.json"
                 )
