@@ -9,7 +9,10 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,11 @@ from container_delivery.constructs.pipeline.buildspec import (
     build_spec,
     deploy_spec,
 )
+from container_delivery.constructs.pipeline.delivery import SCAN_GATE_DIR
 from container_delivery.scan_gate.cli import build_parser
+from tests.helpers import ROOT
+
+FIXTURES = ROOT / "tests" / "fixtures" / "scan-reports"
 
 DIGEST = "sha256:" + "a" * 64
 
@@ -317,3 +324,73 @@ def test_a_missing_digest_fails_before_any_aws_call(
     assert result.returncode == 1
     assert "is not a sha256 digest" in result.stderr
     assert calls == []
+
+
+# --- the gate step, run with the scan-gate package unpacked as the build unpacks its asset --------
+def _asset_zip(path: Path) -> None:
+    """Zip the scan_gate folder's contents at the root, as a CDK directory asset is zipped."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in sorted(SCAN_GATE_DIR.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts:
+                archive.write(file, file.relative_to(SCAN_GATE_DIR).as_posix())
+
+
+@pytest.fixture
+def build_dir(tmp_path: Path, spec: dict[str, Any]) -> tuple[Path, dict[str, str]]:
+    tools = tmp_path / "tools"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(sys.executable)  # the build image's python3, with PyYAML
+    asset = tmp_path / "scan-gate.zip"
+    _asset_zip(asset)
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "TOOLS": str(tools)}
+    unpack = [
+        c for c in spec["phases"]["install"]["commands"] if "scan_gate" in c and "s3 cp" not in c
+    ]
+    assert len(unpack) == 2, unpack
+    for command in unpack:
+        result = _bash(command.replace("/tmp/scan-gate.zip", str(asset)), tmp_path, env)
+        assert result.returncode == 0, result.stderr
+    (tools / "kev.json").write_text(json.dumps({"vulnerabilities": []}))
+    work = tmp_path / "src"
+    (work / "reports").mkdir(parents=True)
+    return work, {**env, "REPOSITORY_NAME": "webapp"}
+
+
+def _gate_step(spec: dict[str, Any]) -> str:
+    return next(c for c in _build_commands(spec) if "container_delivery.scan_gate" in c)
+
+
+def test_the_gate_step_runs_the_shipped_package_and_blocks_a_vulnerable_image(
+    build_dir: tuple[Path, dict[str, str]], spec: dict[str, Any]
+) -> None:
+    work, env = build_dir
+    # GIVEN a Trivy report with blocking findings and no suppression file in the app repository
+    shutil.copy(FIXTURES / "trivy" / "debian-buster.json", work / "reports" / "trivy.json")
+    no_file = next(c for c in spec["phases"]["pre_build"]["commands"] if "suppressions: []" in c)
+    assert _bash(no_file, work, env).returncode == 0
+    # WHEN the gate step runs as the build runs it
+    where = _bash(
+        'PYTHONPATH="$TOOLS" python3 -c "import container_delivery.scan_gate as m; print(m.__file__)"',
+        work,
+        env,
+    )
+    result = _bash(_gate_step(spec), work, env)
+    # THEN the shipped copy ran, failed the step (nothing is pushed) and wrote its reports
+    assert where.stdout.startswith(env["TOOLS"]), where.stdout + where.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (work / "reports" / "scan-gate.xml").read_text().count("<failure") >= 1
+    assert json.loads((work / "reports" / "scan-gate.json").read_text())["passed"] is False
+
+
+def test_the_gate_step_passes_a_clean_report(
+    build_dir: tuple[Path, dict[str, str]], spec: dict[str, Any]
+) -> None:
+    work, env = build_dir
+    (work / "reports" / "trivy.json").write_text(
+        json.dumps({"SchemaVersion": 2, "ArtifactName": "webapp", "Results": []})
+    )
+    (work / ".scan-suppressions.yaml").write_text("suppressions: []\n")
+    result = _bash(_gate_step(spec), work, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads((work / "reports" / "scan-gate.json").read_text())["passed"] is True
