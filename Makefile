@@ -41,7 +41,7 @@ synth: setup
 	cdk synth --quiet
 	@echo "Synthesized: cdk.out/ ($$(ls cdk.out/*.template.json | wc -l) templates)"
 
-test: setup
+test: setup lint
 	$(PY) -m pytest
 
 lint: setup

@@ -7,7 +7,6 @@ these stacks): ``container-delivery-network-<env>`` and ``<service>-<env>``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import aws_cdk as cdk
@@ -37,18 +36,6 @@ from container_delivery.constructs.service import (
 #: What the ``ImageDigest`` parameter accepts: a digest, or empty before the first release.
 IMAGE_DIGEST_PATTERN = "^(sha256:[a-f0-9]{64})?$"
 
-_DIRECTIONS = {
-    "northeast": "ne",
-    "northwest": "nw",
-    "southeast": "se",
-    "southwest": "sw",
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-    "central": "c",
-}
-
 
 def network_stack_name(env: EnvironmentName) -> str:
     return f"container-delivery-network-{env}"
@@ -58,16 +45,17 @@ def service_stack_name(service: str, env: EnvironmentName) -> str:
     return f"{service}-{env}"
 
 
-def zone_id(region: str, number: int) -> str:
-    """AWS's zone id of ``region`` (``eu-west-1``, 1 -> ``euw1-az1``)."""
-    match = re.match(r"^([a-z]{2})-([a-z]+)-(\d+)$", region)
-    if match is None or match[2] not in _DIRECTIONS:
-        raise ValueError(f"cannot derive availability zone ids of region {region!r}")
-    return f"{match[1]}{_DIRECTIONS[match[2]]}{match[3]}-az{number}"
-
-
 class NetworkStack(cdk.Stack):
-    """VPC, ECS cluster and the alarm topic of one environment."""
+    """VPC, ECS cluster and the alarm topic of one environment.
+
+    The zones are the region's first ``network.max_azs`` zones, chosen by CloudFormation at deploy
+    time (``Fn::Select``/``Fn::GetAZs``): no context lookup (which needs AWS credentials at synth)
+    and no zone names hard-coded in the template (which differ per account).
+    """
+
+    @property
+    def availability_zones(self) -> list[str]:
+        return [cdk.Fn.select(index, cdk.Fn.get_azs()) for index in range(self._zone_count)]
 
     def __init__(
         self,
@@ -87,13 +75,12 @@ class NetworkStack(cdk.Stack):
             termination_protection=env_name == "production",
         )
         zones = config.network.max_azs
-        region = account.region
+        self._zone_count = zones
         self.network = ServiceNetwork(
             self,
             "Network",
             cidr=config.network.cidr(env_name),
-            availability_zones=[f"{region}{chr(ord('a') + i)}" for i in range(zones)],
-            availability_zone_ids=[zone_id(region, i + 1) for i in range(zones)],
+            availability_zones=self.availability_zones,
             # One NAT gateway is enough for staging; production survives a zone failure.
             nat_gateways=1 if env_name == "staging" else zones,
         )

@@ -5,7 +5,9 @@ Validation, every nag pack and cfn-lint run on the whole reference app in tests/
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +16,9 @@ from aws_cdk.assertions import Match, Template
 from container_delivery.config import load_config
 from container_delivery.stacks.service import (
     IMAGE_DIGEST_PATTERN,
+    NetworkStack,
     ServiceStacks,
     add_service_stacks,
-    zone_id,
 )
 from tests.helpers import new_app
 
@@ -127,8 +129,18 @@ def test_production_network_has_a_nat_gateway_per_zone(stacks: ServiceStacks) ->
     Template.from_stack(stacks.network["staging"]).resource_count_is("AWS::EC2::NatGateway", 1)
 
 
-def test_zone_ids() -> None:
-    assert zone_id("eu-west-1", 1) == "euw1-az1"
-    assert zone_id("ap-southeast-2", 3) == "apse2-az3"
-    with pytest.raises(ValueError, match="cannot derive availability zone ids of region 'x'"):
-        zone_id("x", 1)
+def test_network_zones_are_chosen_by_cloudformation_without_a_lookup(tmp_path: Path) -> None:
+    # GIVEN the staging network stack of the default config (2 zones)
+    app = new_app(outdir=tmp_path)
+    stack = NetworkStack(app, "Network-staging", config=load_config(), env_name="staging")
+    template = Template.from_stack(stack)
+    # THEN every subnet takes its zone from Fn::GetAZs, and synth asked for no context lookup
+    zones = [
+        subnet["Properties"]["AvailabilityZone"]
+        for subnet in template.find_resources("AWS::EC2::Subnet").values()
+    ]
+    assert sorted(map(str, zones)) == sorted(
+        map(str, [{"Fn::Select": [i, {"Fn::GetAZs": ""}]} for i in (0, 1)] * 2)
+    )
+    app.synth()
+    assert "missing" not in json.loads((tmp_path / "manifest.json").read_text())
