@@ -38,6 +38,7 @@ $(NODE_STAMP): package.json package-lock.json
 setup: $(PY_STAMP) $(NODE_STAMP)
 
 synth: setup
+	rm -rf cdk.out
 	cdk synth --quiet
 	@echo "Synthesized: cdk.out/ ($$(ls cdk.out/*.template.json | wc -l) templates)"
 

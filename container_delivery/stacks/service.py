@@ -215,12 +215,12 @@ def add_service_stacks(app: cdk.App, config: DeliveryConfig) -> ServiceStacks:
     """Add a network stack per environment and a stack per service and environment."""
     stacks = ServiceStacks()
     for env_name in ENVIRONMENTS:
-        network = NetworkStack(app, f"Network-{env_name}", config=config, env_name=env_name)
+        network = NetworkStack(app, network_stack_name(env_name), config=config, env_name=env_name)
         stacks.network[env_name] = network
         for service in config.services:
             stack = ServiceStack(
                 app,
-                f"Service-{service.name}-{env_name}",
+                service_stack_name(service.name, env_name),
                 config=config,
                 service=service,
                 env_name=env_name,

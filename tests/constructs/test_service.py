@@ -257,11 +257,16 @@ def test_error_records_raise_an_alarm_that_notifies_and_rolls_back(
             "TreatMissingData": "notBreaching",
         },
     )
+    # The service names the alarm literally (no Ref to the alarm: no possible dependency cycle).
+    (alarm,) = template.find_resources("AWS::CloudWatch::Alarm").values()
+    alarm_name = alarm["Properties"]["AlarmName"]
+    assert isinstance(alarm_name, str)
+    assert alarm_name.endswith("-errors")
     template.has_resource_properties(
         "AWS::ECS::Service",
         {
             "DeploymentConfiguration": Match.object_like(
-                {"Alarms": Match.object_like({"Enable": True, "Rollback": True})}
+                {"Alarms": {"AlarmNames": [alarm_name], "Enable": True, "Rollback": True}}
             )
         },
     )

@@ -425,6 +425,13 @@ class FargateService(Construct):
             metric_value="1",
             default_value=0,
         )
+        # The service names this alarm in its deployment configuration: a literal name keeps that
+        # reference free of the alarm's logical id (CDK warns of a possible circular dependency).
+        rollback_alarm_name = (
+            cdk.Names.unique_resource_name(self, max_length=200, separator="-") + "-errors"
+            if alarm_rollback
+            else None
+        )
         self.error_alarm = cloudwatch.Alarm(
             self,
             "ErrorAlarm",
@@ -436,12 +443,13 @@ class FargateService(Construct):
             evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_name=rollback_alarm_name,
         )
         if alarm_topic is not None:
             self.error_alarm.add_alarm_action(cw_actions.SnsAction(alarm_topic))
-        if alarm_rollback:
+        if rollback_alarm_name is not None:
             self.service.enable_deployment_alarms(
-                [self.error_alarm.alarm_name], behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
+                [rollback_alarm_name], behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
             )
 
         # --- long-term audit copy of the logs ---
