@@ -13,6 +13,9 @@ import aws_cdk as cdk
 
 from container_delivery.compliance import apply_packs
 from container_delivery.config import DeliveryConfig
+from container_delivery.stacks.pipeline import add_pipeline_stacks
+from container_delivery.stacks.registry import add_registry_stacks
+from container_delivery.stacks.service import add_service_stacks
 
 
 def build_app(
@@ -49,15 +52,11 @@ def configure_app(app: cdk.App, config: DeliveryConfig, *, nag: bool = True) -> 
 
 
 def add_stacks(app: cdk.App, config: DeliveryConfig) -> None:
-    """Add every stack of the reference app to ``app``."""
-    # --- registry (issue 2) ---
-    from container_delivery.stacks.registry import add_registry_stacks
+    """Add every stack of the reference app to ``app``.
 
-    registry = add_registry_stacks(app, config)  # noqa: F841 - for the service and pipeline wiring
-    from container_delivery.stacks.service import add_service_stacks  # services (issue 4)
-
-    add_service_stacks(app, config)
-    # --- pipelines (issue 5) ---
-    from container_delivery.stacks.pipeline import add_pipeline_stacks
-
-    add_pipeline_stacks(app, config, registry=registry)
+    Registries first (the staging registry depends on the production registry policy), then the
+    networks and services of both environments, then a pipeline per service.
+    """
+    registry = add_registry_stacks(app, config)
+    services = add_service_stacks(app, config)
+    add_pipeline_stacks(app, config, registry=registry, services=services)

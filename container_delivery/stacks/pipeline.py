@@ -215,11 +215,8 @@ def _staging_url(services: ServiceStacks | None, service: ServiceConfig) -> str 
     across stacks: an export would pin the staging load balancer to the pipeline stack.
     """
     has_url = service.load_balanced
-    if services is not None:
-        stacks = getattr(services, "services", None) or getattr(services, "stacks", {})
-        stack = stacks.get((service.name, "staging"))
-        if stack is not None:
-            has_url = getattr(stack, "url", None) is not None
+    if services is not None and (stack := services.services.get((service.name, "staging"))):
+        has_url = stack.url is not None
     return STAGING_URL_VARIABLE if has_url else None
 
 
@@ -280,8 +277,12 @@ def add_pipeline_stacks(
             description=f"container-delivery: the delivery pipeline of {service.name}",
         )
         if result.github is not None:
-            stack.add_dependency(result.github, "the upload role trusts the GitHub OIDC provider")
+            stack.add_stack_dependency(
+                result.github, "the upload role trusts the GitHub OIDC provider"
+            )
         if registry is not None:
-            stack.add_dependency(registry.source, "the build pushes to the staging repository")
+            stack.add_stack_dependency(
+                registry.source, "the build pushes to the staging repository"
+            )
         result.pipelines[service.name] = stack
     return result
