@@ -1,4 +1,4 @@
-"""docs/pipeline.md's diagram is generated from the synthesized reference pipeline.
+"""The pipeline diagram in README.md and docs/pipeline.md is generated from the synthesized pipeline.
 
 Refresh the document after a change to the pipeline's stages:
 
@@ -8,6 +8,7 @@ Refresh the document after a change to the pipeline's stages:
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from container_delivery.constructs.pipeline.diagram import BEGIN_MARKER, END_MAR
 from container_delivery.stacks.pipeline import PipelineStack, pipeline_stack_name
 from tests.helpers import ROOT, new_app
 
-DOC = ROOT / "docs" / "pipeline.md"
+DOCS = [ROOT / "README.md", ROOT / "docs" / "pipeline.md"]
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +51,16 @@ def test_the_diagram_needs_exactly_one_pipeline() -> None:
         pipeline_mermaid({"Resources": {}})
 
 
-def test_the_document_shows_the_synthesized_pipeline(template: dict[str, Any]) -> None:
-    document = DOC.read_text()
+@pytest.mark.parametrize("path", DOCS, ids=[path.name for path in DOCS])
+def test_the_document_shows_the_synthesized_pipeline(template: dict[str, Any], path: Path) -> None:
+    document = path.read_text()
     expected = replace_block(document, pipeline_mermaid(template))
     if os.environ.get("UPDATE_PIPELINE_DIAGRAM") == "1" and document != expected:
-        DOC.write_text(expected)
+        path.write_text(expected)
         document = expected
-    assert BEGIN_MARKER in document and END_MARKER in document
+    assert BEGIN_MARKER in document
+    assert END_MARKER in document
     assert document == expected, (
-        "docs/pipeline.md is out of date: run "
+        f"{path.name} is out of date: run "
         "UPDATE_PIPELINE_DIAGRAM=1 .venv/bin/python -m pytest -q tests/test_pipeline_diagram.py"
     )
