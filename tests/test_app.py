@@ -54,3 +54,32 @@ def test_cfn_lint_reports_nothing(reference_assembly: ReferenceAssembly) -> None
         check=False,
     )
     assert result.stdout.strip() == "" and result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_audit_report_of_the_reference_app(
+    reference_assembly: ReferenceAssembly, tmp_path: Path
+) -> None:
+    from container_delivery.compliance import ALWAYS
+    from container_delivery.compliance.report import build_report, write_report
+
+    # GIVEN the reference app synthesized with every pack of the default config
+    packs = [*ALWAYS, *load_config().packs]
+    # WHEN the auditors' report is built from its cloud assembly
+    report = build_report(reference_assembly.outdir, packs=packs)
+    html, markdown = write_report(report, tmp_path)
+    # THEN nothing is unacknowledged or stale, and every acknowledgment is counted per rule
+    assert report.violations == ()
+    assert report.unused_acknowledgments == ()
+    assert sum(report.acknowledged_per_rule.values()) == len(report.acknowledged) > 0
+    text = markdown.read_text()
+    for rule, count in report.acknowledged_per_rule.items():
+        assert f"| {rule} | {count} |" in text
+    # a known acknowledgment (plain configuration in the webapp task definition) with its reason
+    (ecs2,) = [
+        finding
+        for finding in report.acknowledged
+        if finding.rule == "AwsSolutions-ECS2" and finding.stack == "webapp-production"
+    ]
+    assert "configuration" in ecs2.reason
+    assert ecs2.reason in text
+    assert html.read_text().count("AwsSolutions-ECS2") >= 1
