@@ -8,12 +8,12 @@ from typing import cast
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from container_delivery.compliance import acknowledge
+
+from ._encryption import log_encryption_key
 
 
 class ServiceNetwork(Construct):
@@ -69,7 +69,6 @@ class ServiceNetwork(Construct):
         if problems:
             raise ValueError(f"ServiceNetwork '{construct_id}': " + "; ".join(problems))
 
-        stack = cdk.Stack.of(self)
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
@@ -111,36 +110,11 @@ class ServiceNetwork(Construct):
                     "which need the route to the internet gateway; tasks run in private subnets "
                     "without public IPs and public IP auto-assignment is off.",
                 )
-        self.flow_log_key = kms.Key(
+        self.flow_log_key = log_encryption_key(
             self,
             "FlowLogKey",
             description=f"Encrypts the VPC flow logs of {self.node.path}",
-            enable_key_rotation=True,
             removal_policy=removal_policy,
-        )
-        self.flow_log_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name="*",
-                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            )
         )
         self.flow_log_group = logs.LogGroup(
             self,

@@ -29,6 +29,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from container_delivery.compliance import acknowledge
+from container_delivery.constructs._encryption import log_encryption_key
 
 #: The handler's folder in a source checkout (``<repo root>/lambda/promote``).
 HANDLER_DIR: Final = Path(__file__).resolve().parents[2] / "lambda" / "promote"
@@ -169,7 +170,7 @@ class PromotionFunction(Construct):
             raise ValueError(f"PromotionFunction '{construct_id}': " + "; ".join(problems))
 
         stack = cdk.Stack.of(self)
-        self.encryption_key: kms.IKey = encryption_key or _log_key(self, stack)
+        self.encryption_key: kms.IKey = encryption_key or _log_key(self)
         self.log_group = logs.LogGroup(
             self,
             "LogGroup",
@@ -367,40 +368,12 @@ class PromotionReadRole(Construct):
 
 
 # ------------------------------------------------------------------------------------ resources
-def _log_key(scope: Construct, stack: cdk.Stack) -> kms.Key:
-    key = kms.Key(
+def _log_key(scope: Construct) -> kms.Key:
+    return log_encryption_key(
         scope,
         "Key",
         description="container-delivery promotion: log group and dead-letter queue",
-        enable_key_rotation=True,
-        removal_policy=cdk.RemovalPolicy.RETAIN,
     )
-    # CloudWatch Logs encrypts with the key only for log groups of this account and region
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="AllowCloudWatchLogsOfThisAccount",
-            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-            actions=[
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            resources=["*"],
-            conditions={
-                "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                        service="logs",
-                        resource="log-group",
-                        resource_name="*",
-                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                }
-            },
-        )
-    )
-    return key
 
 
 def _function_statements(

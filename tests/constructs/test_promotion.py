@@ -272,7 +272,7 @@ def test_key_rotates_and_lets_cloudwatch_logs_of_this_account_and_region_use_it(
                     "Statement": Match.array_with(
                         [
                             {
-                                "Sid": "AllowCloudWatchLogsOfThisAccount",
+                                "Sid": "CloudWatchLogsOfThisAccount",
                                 "Effect": "Allow",
                                 "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
                                 "Action": [

@@ -35,6 +35,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from container_delivery.compliance import acknowledge
+from container_delivery.constructs._encryption import allow_cloudwatch_logs
 
 from ._checks import check_role_name, check_service_name, unresolved
 from .access import DeployRole, DeployTarget, _applies_to
@@ -631,27 +632,10 @@ class DeliveryPipeline(Construct):
 
     # --- helpers ---------------------------------------------------------------------------
     def _key_policy(self, stack: cdk.Stack, production: DeployTarget) -> None:
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchLogsEncryptsBuildLogs",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnEquals": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:"
-                            f"log-group:/container-delivery/pipeline/{self.service_name}"
-                        )
-                    }
-                },
-            )
+        allow_cloudwatch_logs(
+            self.key,
+            log_group_name=f"/container-delivery/pipeline/{self.service_name}",
+            sid="CloudWatchLogsEncryptsBuildLogs",
         )
         self.key.add_to_resource_policy(
             iam.PolicyStatement(

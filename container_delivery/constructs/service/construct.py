@@ -30,6 +30,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from container_delivery.compliance import acknowledge
+from container_delivery.constructs._encryption import log_encryption_key
 
 from . import checks
 
@@ -497,39 +498,12 @@ class FargateService(Construct):
     # ------------------------------------------------------------------ helpers
 
     def _log_key(self, removal_policy: cdk.RemovalPolicy) -> kms.Key:
-        stack = cdk.Stack.of(self)
-        key = kms.Key(
+        return log_encryption_key(
             self,
             "LogKey",
             description=f"Encrypts the logs of {self.node.path}",
-            enable_key_rotation=True,
             removal_policy=removal_policy,
         )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name="*",
-                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            )
-        )
-        return key
 
     def _add_audit_export(self, bucket: s3.IBucket, prefix: str) -> None:
         # Our own roles with exact customer managed policies: CDK's grants (s3 read/write with
