@@ -27,6 +27,7 @@ from ._rules import (
     lifecycle_rules,
 )
 from ._scanning import LazyValue, RegistryScanning, ScanType, check_scan_settings
+from ._singleton import stack_singleton
 
 #: Repository creation template prefixes (CloudFormation schema): a namespace, or ROOT.
 TEMPLATE_PREFIX: Final = re.compile(
@@ -166,16 +167,7 @@ class DestinationRegistry(Construct):
     @staticmethod
     def of(scope: IConstruct) -> DestinationRegistry:
         """The destination registry of ``scope``'s stack, created with defaults on first use."""
-        stack = cdk.Stack.of(scope)
-        existing = stack.node.try_find_child(DestinationRegistry.DEFAULT_ID)
-        if isinstance(existing, DestinationRegistry):
-            return existing
-        if existing is not None:
-            raise ValueError(
-                f"DestinationRegistry.of: '{stack.node.path}/{DestinationRegistry.DEFAULT_ID}' "
-                f"exists and is a {type(existing).__name__}; rename that construct"
-            )
-        return DestinationRegistry(stack, DestinationRegistry.DEFAULT_ID)
+        return stack_singleton(scope, DestinationRegistry, DestinationRegistry.DEFAULT_ID)
 
     @property
     def scanning_configuration(self) -> ecr.CfnRegistryScanningConfiguration | None:

@@ -12,6 +12,7 @@ from constructs import Construct, IConstruct
 
 from ._rules import check_account, check_region
 from ._scanning import LazyValue, RegistryScanning, ScanType, check_scan_settings
+from ._singleton import stack_singleton
 
 #: ECR replication limits (ECR user guide and API reference; the newest API pages allow more,
 #: these are the documented minimums every account has): rules per configuration, unique
@@ -99,16 +100,7 @@ class SourceRegistry(Construct):
     @staticmethod
     def of(scope: IConstruct) -> SourceRegistry:
         """The source registry of ``scope``'s stack, created with defaults on first use."""
-        stack = cdk.Stack.of(scope)
-        existing = stack.node.try_find_child(SourceRegistry.DEFAULT_ID)
-        if isinstance(existing, SourceRegistry):
-            return existing
-        if existing is not None:
-            raise ValueError(
-                f"SourceRegistry.of: '{stack.node.path}/{SourceRegistry.DEFAULT_ID}' exists and is "
-                f"a {type(existing).__name__}; rename that construct"
-            )
-        return SourceRegistry(stack, SourceRegistry.DEFAULT_ID)
+        return stack_singleton(scope, SourceRegistry, SourceRegistry.DEFAULT_ID)
 
     @property
     def scanning_configuration(self) -> ecr.CfnRegistryScanningConfiguration | None:
