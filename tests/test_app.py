@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -83,3 +84,31 @@ def test_the_audit_report_of_the_reference_app(
     assert "configuration" in ecs2.reason
     assert ecs2.reason in text
     assert html.read_text().count("AwsSolutions-ECS2") >= 1
+
+
+def test_readme_deploys_every_stack_once_with_its_accounts_profile(
+    reference_assembly: ReferenceAssembly,
+) -> None:
+    # GIVEN the README's deploy commands (profile "staging" or "production" per command)
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Deploying for real", 1)[1].split("\n## ", 1)[0]
+    script = section.split("3. **Deploy**", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    deployed: dict[str, str] = {}
+    for command in script.replace("\\\n", " ").splitlines():
+        words = command.split("#")[0].split()
+        if not words:
+            continue
+        profile = words[words.index("--profile") + 1]
+        for stack in (w for w in words[2:] if not w.startswith("-") and w != profile):
+            assert stack not in deployed, f"{stack} is deployed twice"
+            deployed[stack] = profile
+    # THEN each stack of the reference app is deployed once, with its account's profile
+    config = load_config()
+    accounts = {config.accounts.staging.id: "staging", config.accounts.production.id: "production"}
+    manifest = json.loads((reference_assembly.outdir / "manifest.json").read_text())
+    stacks = {
+        name: accounts[artifact["environment"].split("/")[2]]
+        for name, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    }
+    assert deployed == stacks
