@@ -45,7 +45,6 @@ def subprocess_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     env["CDK_DISABLE_VERSION_CHECK"] = "true"
     env["JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION"] = "1"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.pop("CDK_CONTEXT_JSON", None)
     env.pop("CDK_OUTDIR", None)
     env.update(extra or {})

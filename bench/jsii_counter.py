@@ -11,7 +11,9 @@ caller can attribute them to phases.
 from __future__ import annotations
 
 import functools
+import sys
 import time
+from collections import Counter
 from typing import Any
 
 _TOTALS: dict[str, float] = {
@@ -21,9 +23,33 @@ _TOTALS: dict[str, float] = {
     "callback_wall_s": 0.0,
 }
 _DEPTH = {"send": 0, "callback": 0}
+#: With ``install(detail=True)``: requests by kind and member, and by the first Python frame
+#: in the library (``container_delivery/...``) that led to them.
+BY_MEMBER: Counter[str] = Counter()
+BY_CALLER: Counter[str] = Counter()
 
 
-def install() -> None:
+def _label(request: Any) -> str:
+    kind = type(request).__name__.removesuffix("Request")
+    objref = getattr(request, "objref", None)
+    owner = getattr(request, "fqn", None) or (
+        objref.ref.split("@")[0] if objref is not None else ""
+    )
+    member = getattr(request, "method", None) or getattr(request, "property", None) or ""
+    return f"{kind} {owner}.{member}".rstrip(".")
+
+
+def _caller(marker: str = "/container_delivery/") -> str:
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if marker in filename:
+            return f"{filename.split(marker, 1)[1]}:{frame.f_code.co_name}:{frame.f_lineno}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return "(outside the library)"
+
+
+def install(*, detail: bool = False) -> None:
     from jsii import _kernel
     from jsii._kernel.providers import process
 
@@ -32,6 +58,9 @@ def install() -> None:
     @functools.wraps(send)
     def counted_send(self: Any, *args: Any, **kwargs: Any) -> Any:
         _TOTALS["requests"] += 1
+        if detail and args:
+            BY_MEMBER[_label(args[0])] += 1
+            BY_CALLER[_caller()] += 1
         _DEPTH["send"] += 1
         start = time.perf_counter()
         try:

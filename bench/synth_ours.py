@@ -92,24 +92,27 @@ def measure_main(variant: str, build: Callable[..., Any]) -> int:
     parser.add_argument("--no-validation", action="store_true")
     parser.add_argument("--no-nag", action="store_true")
     parser.add_argument("--count-jsii", action="store_true", help="profile: count jsii traffic")
+    parser.add_argument(
+        "--jsii-detail", action="store_true", help="diagnosis: requests by member and caller"
+    )
     args = parser.parse_args()
 
     jsii: dict[str, Any] = {}
-    if args.count_jsii:
+    if args.count_jsii or args.jsii_detail:
         import jsii_counter
 
-        jsii_counter.install()
+        jsii_counter.install(detail=args.jsii_detail)
         marks = [jsii_counter.snapshot()]
     t_import = time.perf_counter()
     import aws_cdk  # noqa: F401  (starts node: jsii)
 
     if variant == "ours":  # the library's import cost belongs to the import phase
         import container_delivery.stacks.app  # noqa: F401
-    if args.count_jsii:
+    if args.count_jsii or args.jsii_detail:
         marks.append(jsii_counter.snapshot())
     t_build = time.perf_counter()
     app = build(args.services, args.outdir, validation=not args.no_validation, nag=not args.no_nag)
-    if args.count_jsii:
+    if args.count_jsii or args.jsii_detail:
         marks.append(jsii_counter.snapshot())
     t_synth = time.perf_counter()
     error = None
@@ -120,7 +123,7 @@ def measure_main(variant: str, build: Callable[..., Any]) -> int:
             raise
         error = "ValidationFailed"
     t_end = time.perf_counter()
-    if args.count_jsii:
+    if args.count_jsii or args.jsii_detail:
         marks.append(jsii_counter.snapshot())
         jsii = {
             phase: jsii_counter.delta(marks[i], marks[i + 1])
@@ -143,6 +146,14 @@ def measure_main(variant: str, build: Callable[..., Any]) -> int:
                 "findings": findings(args.outdir),
                 "error": error,
                 "jsii": jsii,
+                **(
+                    {
+                        "jsii_by_member": dict(jsii_counter.BY_MEMBER.most_common(60)),
+                        "jsii_by_caller": dict(jsii_counter.BY_CALLER.most_common(60)),
+                    }
+                    if args.jsii_detail
+                    else {}
+                ),
             }
         )
     )
