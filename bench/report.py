@@ -64,6 +64,7 @@ def analyse(results: dict[str, Any]) -> dict[str, Any]:
                     phase: statistics.median(r["output"].get(f"{phase}_s", 0.0) for r in runs)
                     for phase in ("startup", "import", "build", "synth")
                 },
+                "jsii": runs[0]["output"].get("jsii") or {},
                 "templates": runs[0]["output"].get("templates"),
                 "resources": runs[0]["output"].get("resources"),
                 "findings": sum(
@@ -285,11 +286,17 @@ def render(results: dict[str, Any]) -> str:
         "(starts node, loads the jsii assemblies) and, for ours, the library; `build`: "
         "constructing the tree (every construct is a jsii call into node); `synth`: "
         "`app.synth()`, i.e. synthesis + built-in validation + every nag pack. The remainder "
-        "of the wall time is process start/exit (node shutdown)."
+        "of the wall time is interpreter start, counting the templates, and process exit (node "
+        "shutdown). jsii columns (Python variants, first run of the cell): requests Python sent "
+        "to node while building the tree and the wall time inside them; in `app.synth()`, "
+        "requests and callbacks from node into Python code (e.g. a Python nag pack)."
     )
     add("")
-    add("| variant | N | startup | import | build | synth | wall | rest |")
-    add("|---|---|---|---|---|---|---|---|")
+    add(
+        "| variant | N | startup | import | build | synth | wall | rest | jsii requests in build "
+        "| jsii time in build | requests / callbacks in synth |"
+    )
+    add("|---|---|---|---|---|---|---|---|---|---|---|")
     for variant, label in VARIANTS.items():
         data = analysis["synth"].get(variant)
         if not data:
@@ -297,9 +304,12 @@ def render(results: dict[str, Any]) -> str:
         for n, row in data["by_n"].items():
             p = row["phases_median_s"]
             rest = row["wall_median_s"] - sum(p.values())
+            jb, js = row["jsii"].get("build", {}), row["jsii"].get("synth", {})
             add(
                 f"| {label} | {n} | {_f(p['startup'])} | {_f(p['import'])} | {_f(p['build'])} | "
-                f"{_f(p['synth'])} | {_f(row['wall_median_s'])} | {_f(rest)} |"
+                f"{_f(p['synth'])} | {_f(row['wall_median_s'])} | {_f(rest)} | "
+                f"{_f(jb.get('requests'), 0)} | {_f(jb.get('request_wall_s'))} | "
+                f"{_f(js.get('requests'), 0)} / {_f(js.get('callbacks'), 0)} |"
             )
     add("")
     profile = results.get("profile") or []
