@@ -230,13 +230,13 @@ def synth_scaling(
     done: dict[tuple[str, int], int] = {}
     for row in synth["runs"]:
         done[(row["variant"], row["services"])] = done.get((row["variant"], row["services"]), 0) + 1
-    per_n = ", ".join(
-        f"N={n}: {min(done.get((v, n), 0) for v in VARIANT_ORDER)} run(s) per variant"
-        for n in sizes
+    per_n = "; ".join(
+        f"N={n}: " + ", ".join(f"{v} {done.get((v, n), 0)}" for v in VARIANT_ORDER) for n in sizes
     )
     notes.append(
-        f"Synth runs per cell: {per_n} (asked for {runs}); first an untimed warm-up that loads aws-cdk-lib "
-        "and cdk-nag once in Python and in node; the variants run interleaved within each round."
+        f"Timed synth runs per cell: {per_n} (asked for {runs}). First an untimed warm-up that "
+        "loads aws-cdk-lib and cdk-nag once in Python and in node; the variants run one after "
+        "the other at each N within a round."
     )
     if skipped:
         notes.append(
