@@ -64,7 +64,10 @@ def analyse(results: dict[str, Any]) -> dict[str, Any]:
                     phase: statistics.median(r["output"].get(f"{phase}_s", 0.0) for r in runs)
                     for phase in ("startup", "import", "build", "synth")
                 },
-                "jsii": runs[0]["output"].get("jsii") or {},
+                "jsii": sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]["output"].get(
+                    "jsii"
+                )
+                or {},
                 "templates": runs[0]["output"].get("templates"),
                 "resources": runs[0]["output"].get("resources"),
                 "findings": sum(
@@ -88,6 +91,15 @@ def analyse(results: dict[str, Any]) -> dict[str, Any]:
                 "from": a,
                 "to": b,
                 "s_per_service": (rows[str(b)]["wall_median_s"] - rows[str(a)]["wall_median_s"])
+                / (b - a),
+                # marginal cost of one more synthesized resource: separates the library's
+                # overhead from the extra infrastructure it creates per service
+                "ms_per_resource": 1000
+                * (rows[str(b)]["wall_median_s"] - rows[str(a)]["wall_median_s"])
+                / max(1, (rows[str(b)]["resources"] or 0) - (rows[str(a)]["resources"] or 0)),
+                "resources_per_service": (
+                    (rows[str(b)]["resources"] or 0) - (rows[str(a)]["resources"] or 0)
+                )
                 / (b - a),
             }
             for a, b in itertools.pairwise(ns)
@@ -258,9 +270,10 @@ def render(results: dict[str, Any]) -> str:
     )
     add("")
     add(
-        "| variant | slope (s/service) | intercept (s) | R² | slope, all runs | R², all runs | segments (s/service) |"
+        "| variant | slope (s/service) | intercept (s) | R² | slope, all runs | R², all runs "
+        "| segments (s/service) | resources per added service | ms per added resource |"
     )
-    add("|---|---|---|---|---|---|---|")
+    add("|---|---|---|---|---|---|---|---|---|")
     for variant, label in VARIANTS.items():
         data = analysis["synth"].get(variant)
         if not data or not data["fit_medians"]:
@@ -269,10 +282,21 @@ def render(results: dict[str, Any]) -> str:
         segments = ", ".join(
             f"{s['from']}->{s['to']}: {_f(s['s_per_service'], 3)}" for s in data["segments"]
         )
+        per_resource = ", ".join(
+            f"{s['from']}->{s['to']}: {_f(s['ms_per_resource'], 1)}" for s in data["segments"]
+        )
+        last = data["segments"][-1]
         add(
             f"| {label} | {_f(fit['slope'], 3)} | {_f(fit['intercept'])} | {_f(fit['r2'], 4)} | "
-            f"{_f(fit_all['slope'], 3)} | {_f(fit_all['r2'], 4)} | {segments} |"
+            f"{_f(fit_all['slope'], 3)} | {_f(fit_all['r2'], 4)} | {segments} | "
+            f"{_f(last['resources_per_service'], 1)} | {per_resource} |"
         )
+    add("")
+    add(
+        "`ms per added resource`: the segment's extra wall time over the extra resources "
+        "synthesized. The variants do not create the same infrastructure per service, so this "
+        "separates the library's own overhead from the extra resources it adds."
+    )
     add("")
     linear = linearity_text(analysis)
     if linear:
@@ -287,7 +311,7 @@ def render(results: dict[str, Any]) -> str:
         "constructing the tree (every construct is a jsii call into node); `synth`: "
         "`app.synth()`, i.e. synthesis + built-in validation + every nag pack. The remainder "
         "of the wall time is interpreter start, counting the templates, and process exit (node "
-        "shutdown). jsii columns (Python variants, first run of the cell): requests Python sent "
+        "shutdown). jsii columns (Python variants, the median run of the cell): requests Python sent "
         "to node while building the tree and the wall time inside them; in `app.synth()`, "
         "requests and callbacks from node into Python code (e.g. a Python nag pack)."
     )
@@ -312,6 +336,12 @@ def render(results: dict[str, Any]) -> str:
                 f"{_f(js.get('requests'), 0)} / {_f(js.get('callbacks'), 0)} |"
             )
     add("")
+    breakdown = marginal_breakdown(analysis)
+    if breakdown:
+        add("### Marginal cost per added service, by phase")
+        add("")
+        add(breakdown)
+        add("")
     profile = results.get("profile") or []
     if profile:
         add("### Profile runs (one run each)")
@@ -396,6 +426,50 @@ def readme_summary(results: dict[str, Any], analysis: dict[str, Any]) -> str:
         f"{m.get('aws_cdk_lib_python')}, cdk-nag {m.get('cdk_nag_python')}."
     )
     return " ".join(parts)
+
+
+def marginal_breakdown(analysis: dict[str, Any]) -> str:
+    """Per added service between the two largest sizes: resources, phases, jsii traffic."""
+    synth = analysis["synth"]
+    sizes = sorted(int(n) for n in synth.get("ours", {}).get("by_n", {}))
+    if len(sizes) < 2:
+        return ""
+    a, b = str(sizes[-2]), str(sizes[-1])
+    span = sizes[-1] - sizes[-2]
+    header = (
+        "| variant | resources | build (s) | synth (s) | wall (s) | jsii requests in build "
+        "| jsii time in build (s) | requests / callbacks in synth |"
+    )
+    lines = [
+        f"Between N={a} and N={b}, per added service (medians):",
+        "",
+        header,
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for variant, label in VARIANTS.items():
+        rows = synth.get(variant, {}).get("by_n", {})
+        if a not in rows or b not in rows:
+            continue
+        lo, hi = rows[a], rows[b]
+
+        def per(value_hi: float | None, value_lo: float | None, digits: int = 2) -> str:
+            if value_hi is None or value_lo is None:
+                return "n/a"
+            return _f((value_hi - value_lo) / span, digits)
+
+        jb_lo, jb_hi = lo["jsii"].get("build", {}), hi["jsii"].get("build", {})
+        js_lo, js_hi = lo["jsii"].get("synth", {}), hi["jsii"].get("synth", {})
+        lines.append(
+            f"| {label} | {per(hi['resources'], lo['resources'], 1)} | "
+            f"{per(hi['phases_median_s']['build'], lo['phases_median_s']['build'], 3)} | "
+            f"{per(hi['phases_median_s']['synth'], lo['phases_median_s']['synth'], 3)} | "
+            f"{per(hi['wall_median_s'], lo['wall_median_s'], 3)} | "
+            f"{per(jb_hi.get('requests'), jb_lo.get('requests'), 0)} | "
+            f"{per(jb_hi.get('request_wall_s'), jb_lo.get('request_wall_s'), 3)} | "
+            f"{per(js_hi.get('requests'), js_lo.get('requests'), 0)} / "
+            f"{per(js_hi.get('callbacks'), js_lo.get('callbacks'), 0)} |"
+        )
+    return "\n".join(lines)
 
 
 def linearity_text(analysis: dict[str, Any]) -> str:
