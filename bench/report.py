@@ -651,6 +651,7 @@ def main() -> int:
     results = json.loads(path.read_text())
     results.setdefault("source_json", str(path))
     results["analysis"] = analyse(results)
+    path.write_text(json.dumps(results, indent=2) + "\n")  # the analysis of this code version
     path.with_suffix(".md").write_text(render(results))
     return 0
 
