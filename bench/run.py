@@ -126,19 +126,29 @@ def synth_command(variant: str, n: int, outdir: Path, result: Path, extra: list[
     raise ValueError(variant)
 
 
-def synth_run(variant: str, n: int, rep: int, extra: list[str] | None = None) -> dict[str, Any]:
+def synth_run(
+    variant: str,
+    n: int,
+    rep: int,
+    extra: list[str] | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
     extra = extra or []
-    tag = f"{variant}-{n}" + "".join(extra).replace("--", "-")
+    tag = f"{variant}-{n}" + "".join(extra).replace("--", "-") + "".join(f"-{k}" for k in env or {})
     outdir = WORK / tag
     shutil.rmtree(outdir, ignore_errors=True)
     result = WORK / f"{tag}.result.json"
     measured = run_measured(
-        synth_command(variant, n, outdir, result, extra), result_file=result, timeout=300
+        synth_command(variant, n, outdir, result, extra),
+        result_file=result,
+        env=subprocess_env(env),
+        timeout=300,
     )
-    row = {"variant": variant, "services": n, "rep": rep, "flags": extra, **measured.as_dict()}
+    flags = [*extra, *(f"{k}=1" for k in env or {})]
+    row = {"variant": variant, "services": n, "rep": rep, "flags": flags, **measured.as_dict()}
     status = "ok" if measured.returncode == 0 else f"FAILED rc={measured.returncode}"
     log(
-        f"  {variant:<12} N={n:<3} rep {rep} {' '.join(extra):<30} {measured.wall_s:6.1f} s  "
+        f"  {variant:<12} N={n:<3} rep {rep} {' '.join(flags):<30} {measured.wall_s:6.1f} s  "
         f"{measured.sum_of_peaks_mb:5.0f} MB  {status}"
     )
     if measured.returncode != 0:
@@ -203,6 +213,7 @@ def synth_scaling(
         items.append(("profile", "ours"))
     items.extend(("round", (VARIANT_ORDER[1:], smallest, rep)) for rep in range(2, runs + 1))
     if profile:
+        items.append(("own-pack", "ours"))
         items.append(("profile", "peer_python"))
     skipped: list[str] = []
     profile_rows = results.setdefault("profile", [])
@@ -216,6 +227,13 @@ def synth_scaling(
             log(f"round {rep}: N = {n}")
             for variant in variants:
                 synth["runs"].append(synth_run(variant, n, rep))
+        elif kind == "own-pack":
+            # the price of the library's own (Python) nag pack: the public packs only
+            if not budget.fits(estimates[("ours", largest)], reserve):
+                skipped.append(f"run of ours without its own pack at N={largest}")
+                continue
+            log(f"profile: ours at N={largest} with the public packs only")
+            profile_rows.append(synth_run("ours", largest, 1, env={"BENCH_WITHOUT_OWN_PACK": "1"}))
         else:
             variant = what
             # switching validation/nag off makes the run cheaper than the full one
@@ -332,6 +350,7 @@ def main() -> int:
     parser.add_argument("--skip-tests", action="store_true")
     parser.add_argument("--tests", action="store_true", help="run the test suite in quick mode")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="profile runs in quick mode too")
     parser.add_argument(
         "--suite-estimate",
         type=float,
@@ -367,15 +386,20 @@ def main() -> int:
             "runs_requested": runs,
             "notes": [
                 f"Time budget {args.budget:.0f} s; kept back for the test suite "
-                f"{reserve - 15:.0f} s ("
                 + (
-                    "given with --suite-estimate"
-                    if args.suite_estimate
-                    else "its time in the previous results.json"
-                    if previous_suite
-                    else "a default estimate, no previous results.json"
+                    f"{reserve - 15:.0f} s ("
+                    + (
+                        "given with --suite-estimate"
+                        if args.suite_estimate
+                        else "its time in the previous results.json"
+                        if previous_suite
+                        else "a default estimate, no previous results.json"
+                    )
+                    + " + 10 %)"
+                    if run_tests
+                    else "nothing (not run)"
                 )
-                + " + 10 %) and 15 s for the report."
+                + " and 15 s for the report."
             ],
         },
     }
@@ -403,7 +427,7 @@ def main() -> int:
         runs=runs,
         budget=budget,
         reserve=reserve,
-        profile=not args.no_profile and not args.quick,
+        profile=(args.profile or not args.quick) and not args.no_profile,
         save=save,
     )
 
