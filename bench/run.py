@@ -8,10 +8,13 @@ Order: machine facts; the JavaScript peer's node_modules (npm ci, only when its 
 the deploy-time model, the promotion loop and the scan gate (seconds); a warm-up that loads
 aws-cdk-lib and cdk-nag once in Python and node (the first process after set-up fills the jsii
 and page caches); synth scaling (three variants x N, interleaved so that machine noise spreads
-over all variants) and profile runs; the test suite last (minutes). The synth plan adapts to a time budget (default 570 s, so
-that ``make bench`` stays under 10 minutes): round 1 measures every cell once; further rounds
-go to N=40, then N=10, then ours at N=1, ours' profile runs, the peers at N=1, the Python peer's
-profile runs, while they fit (the test suite's time in the previous results.json is kept back); what was done is recorded in results.md. See docs/benchmarks.md.
+over all variants) and profile runs; the test suite last (minutes).
+
+The synth plan adapts to a time budget (default 570 s, so that ``make bench`` stays under 10
+minutes; the test suite's time in the previous results.json is kept back): round 1 measures
+every cell once; further rounds go to N=40, then N=10, then ours at N=1, ours' profile runs,
+the peers at N=1, the Python peer's profile runs, while they fit. What was done is recorded in
+results.md. See docs/benchmarks.md.
 """
 
 from __future__ import annotations
