@@ -209,8 +209,10 @@ def render(results: dict[str, Any]) -> str:
         ("moto", "moto"),
         ("load_before", "load average before the run (1, 5, 15 min)"),
         ("load_after", "load average after the run"),
+        ("cpu_steal_s", "CPU time stolen by the hypervisor during the run (s)"),
     ):
-        add(f"| {label} | {_f(machine.get(key))} |")
+        if key in machine:
+            add(f"| {label} | {_f(machine.get(key))} |")
     add("")
 
     add("## Goals (issue 8)")
@@ -527,6 +529,12 @@ def profile_breakdown(results: dict[str, Any], analysis: dict[str, Any]) -> str:
         if not (full and no_nag and bare):
             continue
         n = full["output"]["services"]
+        timed = [
+            r["output"]["synth_s"]
+            for r in results.get("synth", {}).get("runs", [])
+            if r["variant"] == variant and r["services"] == n and r["returncode"] == 0
+        ]
+        spread = max(timed) - min(timed) if len(timed) > 1 else None
         synth_full = full["output"]["synth_s"]
         synth_no_nag = no_nag["output"]["synth_s"]
         synth_bare = bare["output"]["synth_s"]
@@ -535,7 +543,21 @@ def profile_breakdown(results: dict[str, Any], analysis: dict[str, Any]) -> str:
             f"take {synth_full - synth_no_nag:.1f} s, the built-in validation "
             f"{synth_no_nag - synth_bare:.1f} s, synthesis itself {synth_bare:.1f} s; building "
             f"the tree took {full['output']['build_s']:.1f} s."
+            + (
+                f" Each row is one run, and `app.synth()` alone varied by {spread:.1f} s between "
+                f"the {len(timed)} timed runs at N={n}: read these as estimates of that precision."
+                if spread is not None
+                else ""
+            )
         )
+        callbacks = (full["output"].get("jsii") or {}).get("synth", {})
+        if callbacks.get("callbacks"):
+            lines.append(
+                f"- During `app.synth()` node called back into Python "
+                f"{callbacks['callbacks']:.0f} times (the rules of a Python nag pack), "
+                f"{callbacks['callback_wall_s']:.1f} s inside the Python callbacks (a lower bound "
+                "of the pack's cost: the marshalling on the node side is not included)."
+            )
         if variant == "ours" and public_only is not None:
             own = synth_full - public_only["output"]["synth_s"]
             lines.append(

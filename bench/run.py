@@ -69,6 +69,12 @@ def _npm_version(package: str) -> str | None:
     return json.loads(path.read_text())["version"] if path.exists() else None
 
 
+def cpu_steal_s() -> float:
+    """Seconds of CPU time the hypervisor took from this VM since boot (/proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
+
+
 def machine() -> dict[str, Any]:
     cpuinfo = Path("/proc/cpuinfo").read_text()
     meminfo = Path("/proc/meminfo").read_text()
@@ -377,6 +383,7 @@ def main() -> int:
     reserve = (suite_estimate * 1.1 if run_tests else 0.0) + 15.0
 
     ensure_js()
+    steal_before = cpu_steal_s()
     results: dict[str, Any] = {
         "schema": 1,
         "source_json": str(out_json.relative_to(ROOT)),
@@ -445,6 +452,7 @@ def main() -> int:
         results["plan"]["notes"].append("Test suite not run (quick mode or --skip-tests).")
 
     results["machine"]["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    results["machine"]["cpu_steal_s"] = round(cpu_steal_s() - steal_before, 1)
     results["elapsed_s"] = budget.elapsed()
     results["analysis"] = report.analyse(results)
     write_json(out_json, results)
