@@ -75,6 +75,12 @@ def main() -> int:
     result: dict[str, object] = {
         "formula": (deploy_model.__doc__ or "").strip(),
         "source": "container_delivery.constructs.service.deploy_model.rolling_deploy_model",
+        "defaults": {
+            "interval_seconds": deploy_model.ALB_DEFAULT_INTERVAL_SECONDS,
+            "healthy_threshold": deploy_model.ALB_DEFAULT_HEALTHY_THRESHOLD,
+            "deregistration_delay_seconds": deploy_model.ALB_DEFAULT_DEREGISTRATION_DELAY_SECONDS,
+            "grace_seconds": deploy_model.ECS_DEFAULT_GRACE_SECONDS,
+        },
     }
     for name in ("Ours", "Pattern"):
         template = assembly.get_stack_by_name(name).template

@@ -615,8 +615,7 @@ def deploy_section(results: dict[str, Any]) -> str:
         "",
         "    seconds = grace + healthy_threshold x interval + deregistration_delay",
         "",
-        "(ELB defaults when the template leaves a value out: interval 30 s, healthy threshold 5, "
-        "deregistration delay 300 s; ECS grace default 0.)",
+        defaults_text(model.get("defaults")),
         "",
         "| term | ours | ApplicationLoadBalancedFargateService |",
         "|---|---|---|",
@@ -634,6 +633,17 @@ def deploy_section(results: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def defaults_text(defaults: dict[str, Any] | None) -> str:
+    if not defaults:
+        return "(The AWS defaults apply where the template leaves a value out.)"
+    return (
+        "(AWS defaults used by the model where the template leaves a value out: interval "
+        f"{defaults['interval_seconds']} s, healthy threshold {defaults['healthy_threshold']}, "
+        f"deregistration delay {defaults['deregistration_delay_seconds']} s, ECS grace "
+        f"{defaults['grace_seconds']} s.)"
+    )
 
 
 def promotion_section(results: dict[str, Any]) -> str:
