@@ -55,6 +55,7 @@ audit: setup
 
 bench: setup
 	$(PY) bench/run.py
+	$(PY) bench/sync_readme.py
 
 clean:
 	rm -rf cdk.out audit bench/work .pytest_cache .mypy_cache .ruff_cache

@@ -59,3 +59,15 @@ def test_minimal_example_synthesizes_a_service_by_digest(monkeypatch: pytest.Mon
             ]
         },
     )
+
+
+def test_readme_quotes_the_latest_benchmark_run() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sync_readme", ROOT / "bench" / "sync_readme.py")
+    assert spec is not None
+    assert spec.loader is not None
+    sync = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sync)
+    results = (ROOT / "bench" / "results.md").read_text()
+    assert sync.readme_block(results) in README, "run: .venv/bin/python bench/sync_readme.py"
