@@ -11,12 +11,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aws_cdk as cdk
 import pytest
 
+# tests.helpers puts the project's Node 22 first on PATH before it imports aws_cdk (which starts
+# node): import it before anything that imports aws_cdk.
 from tests.helpers import FEATURE_FLAGS
+
+if TYPE_CHECKING:
+    import aws_cdk as cdk
 
 
 @dataclass(frozen=True)
