@@ -29,6 +29,14 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from container_delivery.compliance import acknowledge
+from container_delivery.constructs._checks import (
+    ACCOUNT_ID,
+    REGION,
+    REPOSITORY_NAME,
+    ROLE_NAME,
+    unresolved,
+    valid,
+)
 from container_delivery.constructs._encryption import log_encryption_key
 
 #: The handler's folder in a source checkout (``<repo root>/lambda/promote``).
@@ -48,13 +56,7 @@ MIN_REPLICATION_TIMEOUT: Final = Duration.minutes(1)
 DEFAULT_REPLICATION_TIMEOUT: Final = Duration.minutes(30)
 DEFAULT_TIMEOUT: Final = Duration.minutes(5)
 
-_ACCOUNT: Final = re.compile(r"\d{12}")
-_REGION: Final = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d")
-_ROLE_NAME: Final = re.compile(r"[\w+=,.@-]{1,64}")
 _IMAGE_TAG: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_REPOSITORY_NAME: Final = re.compile(
-    r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*"
-)
 _SAMPLE_GIT_TAG: Final = "v1.4.0"
 
 
@@ -447,24 +449,20 @@ def _names(repositories: Sequence[ecr.IRepository]) -> str:
 
 
 # ----------------------------------------------------------------------------------- validation
-def _unresolved(value: object) -> bool:
-    return cdk.Token.is_unresolved(value)
-
-
 def _check_account(name: str, value: str) -> list[str]:
-    if _unresolved(value) or _ACCOUNT.fullmatch(value):
+    if valid(ACCOUNT_ID, value):
         return []
     return [f"{name}: {value!r} is not an AWS account id, give the 12 digits, e.g. '222222222222'"]
 
 
 def _check_region(name: str, value: str) -> list[str]:
-    if _unresolved(value) or _REGION.fullmatch(value):
+    if valid(REGION, value):
         return []
     return [f"{name}: {value!r} is not a region name, give one such as 'eu-west-1'"]
 
 
 def _check_role_name(name: str, value: str) -> list[str]:
-    if _unresolved(value) or _ROLE_NAME.fullmatch(value):
+    if valid(ROLE_NAME, value):
         return []
     return [
         f"{name}: {value!r} is not a valid IAM role name, use 1-64 letters, digits and "
@@ -490,13 +488,13 @@ def _check_repository_names(names: Sequence[str]) -> list[str]:
         f"repository_names: {name!r} is not a valid ECR repository name, use 2-256 lowercase "
         "letters, digits and '._-/' separators (e.g. 'team/webapp')"
         for name in names
-        if not _unresolved(name)
-        and (not _REPOSITORY_NAME.fullmatch(name) or not 2 <= len(name) <= 256)
+        if not unresolved(name)
+        and (not REPOSITORY_NAME.fullmatch(name) or not 2 <= len(name) <= 256)
     ]
 
 
 def _check_template(template: str) -> list[str]:
-    if _unresolved(template):
+    if unresolved(template):
         return []
     if "{git_tag}" not in template:
         return [
@@ -526,7 +524,7 @@ def _check_duration(name: str, value: Duration, low: Duration, high: Duration) -
 
 
 def _check_int(name: str, value: int, low: int, high: int) -> list[str]:
-    if _unresolved(value) or low <= value <= high:
+    if cdk.Token.is_unresolved(value) or low <= value <= high:
         return []
     return [f"{name}: {value} is out of range, give a whole number from {low} to {high}"]
 

@@ -5,35 +5,28 @@ from __future__ import annotations
 import re
 from typing import Final
 
-import aws_cdk as cdk
+from .._checks import ACCOUNT_ID, REGION, ROLE_NAME, unresolved, valid
 
-_ACCOUNT: Final = re.compile(r"\d{12}")
-_REGION: Final = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d")
-_ROLE_NAME: Final = re.compile(r"[\w+=,.@-]{1,64}")
 _SERVICE: Final = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 _GITHUB_REPOSITORY: Final = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _TAG_PATTERN: Final = re.compile(r"[A-Za-z0-9_.*?/-]+")
 _STACK_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 
 
-def unresolved(value: object) -> bool:
-    return isinstance(value, str) and cdk.Token.is_unresolved(value)
-
-
 def check_account(name: str, value: str) -> list[str]:
-    if unresolved(value) or _ACCOUNT.fullmatch(value):
+    if valid(ACCOUNT_ID, value):
         return []
     return [f"{name} {value!r} must be a 12-digit AWS account id"]
 
 
 def check_region(name: str, value: str) -> list[str]:
-    if unresolved(value) or _REGION.fullmatch(value):
+    if valid(REGION, value):
         return []
     return [f"{name} {value!r} must be an AWS region such as 'eu-west-1'"]
 
 
 def check_role_name(name: str, value: str) -> list[str]:
-    if unresolved(value) or _ROLE_NAME.fullmatch(value):
+    if valid(ROLE_NAME, value):
         return []
     return [
         f"{name} {value!r} must be 1 to 64 characters of letters, digits and +=,.@_- "

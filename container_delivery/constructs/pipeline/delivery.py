@@ -37,7 +37,8 @@ from constructs import Construct
 from container_delivery.compliance import acknowledge
 from container_delivery.constructs._encryption import allow_cloudwatch_logs
 
-from ._checks import check_role_name, check_service_name, unresolved
+from .._checks import unresolved
+from ._checks import check_role_name, check_service_name
 from .access import DeployRole, DeployTarget, _applies_to
 from .buildspec import BuildOptions, build_spec, check_build_options, deploy_spec
 from .source import ReleaseSource

@@ -12,12 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, Final
 
-import aws_cdk as cdk
+from .._checks import ACCOUNT_ID, REGION, REPOSITORY_NAME, unresolved, valid
 
-#: ECR repository names (CreateRepository's documented pattern), 2 to 256 characters.
-REPOSITORY_NAME: Final = re.compile(
-    r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$"
-)
 #: Names that start like an environment: the repository has the same name in every account.
 ENV_PREFIXES: Final = ("staging-", "stage-", "stg-", "prod-", "production-", "dev-", "test-")
 #: Characters allowed in an image tag prefix (image tags: ``[A-Za-z0-9_.-]``).
@@ -26,10 +22,6 @@ TAG_PREFIX: Final = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 EXCLUSION_FILTER: Final = re.compile(r"^[0-9a-zA-Z._*-]{1,128}$")
 #: At most this many exclusion filters per repository (and per creation template).
 MAX_EXCLUSION_FILTERS: Final = 5
-#: An AWS account id.
-ACCOUNT_ID: Final = re.compile(r"^\d{12}$")
-#: An AWS region name.
-REGION: Final = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 
 #: Release-tagged images are kept up to this count: at least the images-per-repository quota
 #: (documented as 10,000, and 100,000 on newer pages; adjustable), so the rule that selects release
@@ -44,13 +36,9 @@ DEFAULT_KEEP_BUILD_IMAGES: Final = 50
 DEFAULT_UNTAGGED_IMAGE_DAYS: Final = 14
 
 
-def _unresolved(value: object) -> bool:
-    return isinstance(value, str) and cdk.Token.is_unresolved(value)
-
-
 def check_repository_name(name: str, field: str = "repository_name") -> list[str]:
     """Problems with an ECR repository name (empty when it is fine or a token)."""
-    if _unresolved(name):
+    if unresolved(name):
         return []
     problems: list[str] = []
     if not 2 <= len(name) <= 256:
@@ -115,7 +103,7 @@ def check_mutable_tags(
             f"{MAX_EXCLUSION_FILTERS} exclusion filters per repository"
         )
     for tag in mutable_tags:
-        if _unresolved(tag):
+        if unresolved(tag):
             continue
         if not EXCLUSION_FILTER.match(tag):
             problems.append(
@@ -202,12 +190,12 @@ def lifecycle_policy_text(**kwargs: Any) -> str:
 
 
 def check_account(field: str, account: str) -> list[str]:
-    if _unresolved(account) or ACCOUNT_ID.match(account):
+    if valid(ACCOUNT_ID, account):
         return []
     return [f"{field}: {account!r} is not a 12-digit AWS account id (quote it in YAML)"]
 
 
 def check_region(field: str, region: str) -> list[str]:
-    if _unresolved(region) or REGION.match(region):
+    if valid(REGION, region):
         return []
     return [f"{field}: {region!r} is not an AWS region such as 'eu-west-1'"]
