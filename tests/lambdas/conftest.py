@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -14,7 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-LAMBDA_DIR = Path(__file__).resolve().parents[2] / "lambda"
+from tests.helpers import load_handler
+
 REGION = "eu-west-1"
 DESTINATION_REGION = "eu-central-1"
 SOURCE_ACCOUNT = "123456789012"  # moto's default account
@@ -35,21 +33,9 @@ PROMOTE_ENV = (
 )
 
 
-def load_lambda(name: str) -> ModuleType:
-    """Load ``lambda/<name>/index.py`` under a unique module name (``lambda`` is a keyword)."""
-    module_name = f"container_delivery_lambda_{name}_index"
-    spec = importlib.util.spec_from_file_location(module_name, LAMBDA_DIR / name / "index.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def promote_module() -> ModuleType:
-    return load_lambda("promote")
+    return load_handler("promote")
 
 
 @pytest.fixture
