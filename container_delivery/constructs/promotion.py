@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 import aws_cdk as cdk
@@ -29,6 +28,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from container_delivery.compliance import acknowledge
+from container_delivery.constructs._assets import lambda_source_dir
 from container_delivery.constructs._checks import (
     ACCOUNT_ID,
     REGION,
@@ -39,8 +39,9 @@ from container_delivery.constructs._checks import (
 )
 from container_delivery.constructs._encryption import log_encryption_key
 
-#: The handler's folder in a source checkout (``<repo root>/lambda/promote``).
-HANDLER_DIR: Final = Path(__file__).resolve().parents[2] / "lambda" / "promote"
+#: The handler's folder: ``lambda/promote`` of a source checkout, or its copy in the installed
+#: package (``container_delivery/_lambda/promote``). None when neither exists.
+HANDLER_DIR: Final = lambda_source_dir("promote")
 
 #: The newest Python runtime aws-cdk-lib offers (cdk-nag AwsSolutions-L1 wants the latest).
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_14
@@ -119,8 +120,7 @@ class PromotionFunction(Construct):
         :param log_retention: Retention of the function's log group. Default: - one year.
         :param timeout: Timeout of one invocation (30 s to 15 min); a longer wait continues in a
             new invocation when CodePipeline drives the function. Default: - 5 minutes.
-        :param code: The handler's code. Default: - ``lambda/promote`` of this project's source
-            tree (give ``lambda_.Code.from_asset(...)`` when using an installed package).
+        :param code: The handler's code. Default: - ``lambda/promote``, shipped in the package.
         :param memory_size: Memory in MiB. Default: - 256.
         :param reserved_concurrency: Reserved concurrent executions (1 to 100): bounds the ECR
             and CodePipeline calls and keeps capacity for releases. Default: - 5.
@@ -159,14 +159,15 @@ class PromotionFunction(Construct):
                 )
         handler_code = code
         if handler_code is None:
-            if (HANDLER_DIR / "index.py").is_file():
+            if HANDLER_DIR is not None:
                 handler_code = lambda_.Code.from_asset(
-                    str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"]
+                    str(HANDLER_DIR), exclude=["__pycache__", "*.pyc", "README.md"]
                 )
             else:
                 problems.append(
-                    f"code: the handler folder {HANDLER_DIR} does not exist (installed package?), "
-                    "pass code=lambda_.Code.from_asset('<path to lambda/promote>')"
+                    "code: the promotion handler is in neither lambda/promote of a source checkout "
+                    "nor container_delivery/_lambda/promote of the installed package; reinstall "
+                    "container-delivery, or pass code=lambda_.Code.from_asset('<path to lambda/promote>')"
                 )
         if problems or handler_code is None:
             raise ValueError(f"PromotionFunction '{construct_id}': " + "; ".join(problems))

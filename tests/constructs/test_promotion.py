@@ -678,13 +678,16 @@ def test_function_skips_checks_of_unresolved_values() -> None:
 
 
 def test_function_refuses_a_missing_handler_folder(monkeypatch: pytest.MonkeyPatch) -> None:
-    # GIVEN an installed package without the lambda/ folder next to it
+    # GIVEN a broken installation: neither lambda/promote nor the packaged copy exists
     from container_delivery.constructs import promotion
 
-    monkeypatch.setattr(promotion, "HANDLER_DIR", Path("/nonexistent/lambda/promote"))
-    # THEN the function asks for explicit code
+    monkeypatch.setattr(promotion, "HANDLER_DIR", None)
+    # THEN the function says where it looked and how to fix it
     error = _function_error()
-    assert "code: the handler folder /nonexistent/lambda/promote does not exist" in error
+    assert (
+        "code: the promotion handler is in neither lambda/promote of a source checkout nor "
+        "container_delivery/_lambda/promote of the installed package; reinstall" in error
+    )
     # AND explicit code is accepted
     stack = new_stack()
     PromotionFunction(
