@@ -57,3 +57,26 @@ def test_an_acknowledged_finding_is_reported_as_suppressed_with_its_reason(tmp_p
     report = (tmp_path / "validation-report.json").read_text()
     assert "AwsSolutions::AwsSolutions-S1" in report
     assert reason in report
+
+
+def test_the_id_form_cdk_prints_is_acknowledged_like_the_short_one(tmp_path: Path) -> None:
+    # GIVEN a finding acknowledged with the id as CDK's report prints it
+    app = new_app(outdir=tmp_path)
+    bucket = s3.Bucket(new_stack(app=app), "Bucket", enforce_ssl=True)
+    reason = "This bucket receives the access logs of other buckets; logging it would loop."
+    acknowledge(bucket, "AwsSolutions::AwsSolutions-S1", reason)
+    # THEN the finding is suppressed and recorded once under the same qualified id
+    findings = nag_findings(app, tmp_path, packs=())
+    assert not [f for f in findings if f.startswith("AwsSolutions-S1 ")]
+    report = (tmp_path / "validation-report.json").read_text()
+    assert "AwsSolutions::AwsSolutions-S1" in report
+    assert "AwsSolutions::AwsSolutions::" not in report
+
+
+@pytest.mark.parametrize(
+    "rule_id", ["NIST.800.53.R5::AwsSolutions-S1", "AwsSolutions::S1", "::AwsSolutions-S1"]
+)
+def test_a_qualified_id_whose_pack_disagrees_is_refused(rule_id: str) -> None:
+    bucket = s3.Bucket(new_stack(), "Bucket")
+    with pytest.raises(ValueError, match="is not of the form"):
+        acknowledge(bucket, rule_id, "Access logs of this bucket would log the log bucket itself.")

@@ -3,8 +3,9 @@
 cdk-nag 3 reads acknowledgments from CDK's ``Validations.of(scope).acknowledge(...)``. This helper
 adds what auditors need on top of that API:
 
-* the rule is named with its pack prefix (``AwsSolutions-IAM5``, ``NIST.800.53.R5-...``), and is
-  recorded as ``<Pack>::<rule>`` so that CDK lists the finding under ``suppressedViolations`` in
+* the rule is named with its pack prefix (``AwsSolutions-IAM5``, ``NIST.800.53.R5-...``), or in
+  the form CDK's report prints (``AwsSolutions::AwsSolutions-SNS3``), and is recorded as
+  ``<Pack>::<rule>`` so that CDK lists the finding under ``suppressedViolations`` in
   ``validation-report.json`` together with the reason (the audit report reads it from there);
 * granular findings are acknowledged one by one (``AwsSolutions-IAM5[Resource::*]``): cdk-nag 3
   has no rule-wide acknowledgment for them, and we would not use it if it had;
@@ -26,6 +27,10 @@ RULE_ID = re.compile(
     r"^(?P<pack>[A-Za-z][A-Za-z0-9.]*)-(?P<rule>[A-Za-z0-9]+)(?P<finding>\[.+\])?$"
 )
 
+#: The form CDK prints in its validation report and suggests for acknowledging:
+#: ``AwsSolutions::AwsSolutions-SNS3`` (the plugin's pack name, then the rule id).
+QUALIFIED_ID = re.compile(r"^(?P<pack>[A-Za-z][A-Za-z0-9.]*)::(?P<rule_id>.+)$")
+
 #: A reason shorter than this many words cannot say why a finding is safe.
 MIN_REASON_WORDS = 6
 
@@ -36,13 +41,30 @@ _BOILERPLATE = re.compile(
 )
 
 
+def short_id(rule_id: str) -> str:
+    """``AwsSolutions::AwsSolutions-SNS3`` -> ``AwsSolutions-SNS3``; a short id stays as it is.
+
+    The qualified form is accepted only when its pack agrees with the rule's prefix.
+    """
+    qualified = QUALIFIED_ID.match(rule_id)
+    if qualified is None:
+        return rule_id
+    short = qualified["rule_id"]
+    match = RULE_ID.match(short)
+    if match is None or match["pack"] != qualified["pack"]:
+        return rule_id  # left as given: check_reason reports it
+    return short
+
+
 def check_reason(rule_id: str, reason: str) -> list[str]:
     """Problems with an acknowledgment's rule id and reason (empty when it is acceptable)."""
     problems: list[str] = []
+    rule_id = short_id(rule_id)
     if not RULE_ID.match(rule_id):
         problems.append(
-            f"rule id {rule_id!r} is not of the form '<Pack>-<Rule>' or '<Pack>-<Rule>[<finding>]' "
-            "(e.g. 'AwsSolutions-IAM5[Resource::*]'): name the rule with its pack prefix"
+            f"rule id {rule_id!r} is not of the form '<Pack>-<Rule>', '<Pack>-<Rule>[<finding>]' "
+            "or '<Pack>::<Pack>-<Rule>' (e.g. 'AwsSolutions-IAM5[Resource::*]' or "
+            "'AwsSolutions::AwsSolutions-SNS3'): name the rule with its pack prefix"
         )
     text = reason.strip()
     if not text:
@@ -62,6 +84,7 @@ def check_reason(rule_id: str, reason: str) -> list[str]:
 
 def qualified_id(rule_id: str) -> str:
     """``AwsSolutions-IAM5[Resource::*]`` -> ``AwsSolutions::AwsSolutions-IAM5[Resource::*]``."""
+    rule_id = short_id(rule_id)
     match = RULE_ID.match(rule_id)
     if match is None:
         raise ValueError(f"rule id {rule_id!r} has no pack prefix")
