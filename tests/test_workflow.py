@@ -92,3 +92,15 @@ def test_checkout_does_not_keep_the_token(steps: list[dict[str, Any]]) -> None:
 def test_the_example_names_the_reference_app_upload_role(workflow: dict[Any, Any]) -> None:
     assert workflow["env"]["AWS_ROLE_ARN"].endswith(":role/container-delivery-github-webapp")
     assert workflow["env"]["SOURCE_KEY"] == "source/webapp.zip"
+
+
+def test_the_workflow_names_the_pipeline_outputs_it_reads(workflow: dict[Any, Any]) -> None:
+    # GIVEN the outputs DeliveryPipeline emits and the variables they fill
+    from container_delivery.constructs.pipeline import RELEASE_OUTPUTS
+
+    header = WORKFLOW.read_text().split("name: release", 1)[0]
+    for output, variable in RELEASE_OUTPUTS.items():
+        # THEN the workflow has each variable and tells where its value comes from
+        assert variable in workflow["env"], variable
+        assert output in header, f"release.yml does not say to read the {output} output"
+        assert f"${variable}" in WORKFLOW.read_text() or f"env.{variable}" in WORKFLOW.read_text()

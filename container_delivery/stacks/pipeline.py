@@ -1,4 +1,4 @@
-"""The pipeline stacks of the reference app (issue 5).
+"""The pipeline stacks of the reference app.
 
 - ``container-delivery-github-staging`` (staging account): the GitHub Actions OIDC provider,
   once per account, only when ``github.create_oidc_provider`` is true.
@@ -150,19 +150,6 @@ class PipelineStack(cdk.Stack):
             deploy_project_role_name=deployer_role_name(service.name),
             build_cache_repository_name=build_cache_repository_name(service.name),
         )
-        cdk.CfnOutput(
-            self,
-            "UploadRoleArn",
-            value=self.pipeline.source.upload_role.role_arn,
-            description="AWS_ROLE_ARN of the release workflow",
-        )
-        cdk.CfnOutput(
-            self,
-            "SourceBucket",
-            value=self.pipeline.source.bucket.bucket_name,
-            description="SOURCE_BUCKET of the release workflow",
-        )
-        cdk.CfnOutput(self, "SourceKey", value=self.pipeline.source.object_key)
 
 
 class PipelineAccessStack(cdk.Stack):

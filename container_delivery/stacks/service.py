@@ -13,11 +13,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from container_delivery.config import (
@@ -32,6 +28,7 @@ from container_delivery.constructs.service import (
     LoadBalancerOptions,
     ServiceSecret,
 )
+from container_delivery.constructs.topic import CLOUDWATCH_ALARMS, SecureTopic
 
 #: What the ``ImageDigest`` parameter accepts: a digest, or empty before the first release.
 IMAGE_DIGEST_PATTERN = "^(sha256:[a-f0-9]{64})?$"
@@ -84,30 +81,14 @@ class NetworkStack(cdk.Stack):
             # One NAT gateway is enough for staging; production survives a zone failure.
             nat_gateways=1 if env_name == "staging" else zones,
         )
-        key = kms.Key(
-            self,
-            "AlarmTopicKey",
-            description=f"Encrypts the service alarm topic ({env_name})",
-            enable_key_rotation=True,
-        )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchAlarmsPublish",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": account.id}},
-            )
-        )
-        self.alarm_topic = sns.Topic(
+        self.alarms = SecureTopic(
             self,
             "AlarmTopic",
             display_name=f"container-delivery service alarms ({env_name})",
-            master_key=key,
-            enforce_ssl=True,
+            emails=config.notification_emails,
+            publishers=[CLOUDWATCH_ALARMS],
         )
-        for email in config.notification_emails:
-            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email))
+        self.alarm_topic = self.alarms.topic
 
 
 class ServiceStack(cdk.Stack):

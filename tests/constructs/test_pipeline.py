@@ -521,3 +521,30 @@ def test_the_pipeline_has_no_unacknowledged_nag_finding(tmp_path: Path) -> None:
     stack = new_stack(app=app)
     _pipeline(stack)
     assert nag_findings(app, tmp_path) == []
+
+
+def test_the_release_workflow_values_are_stack_outputs_with_fixed_names(
+    built: tuple[DeliveryPipeline, Template],
+) -> None:
+    pipeline, template = built
+    outputs = template.to_json()["Outputs"]
+    stack = cdk.Stack.of(pipeline)
+    # THEN the names are fixed (not derived from the construct path) and the values resolve to
+    # the upload role, the source bucket and the one object key the role may write
+    assert outputs["UploadRoleArn"]["Value"] == stack.resolve(pipeline.source.upload_role.role_arn)
+    assert outputs["SourceBucket"]["Value"] == stack.resolve(pipeline.source.bucket.bucket_name)
+    assert outputs["SourceKey"]["Value"] == "source/webapp.zip"
+    assert (
+        outputs["UploadRoleArn"]["Description"] == "AWS_ROLE_ARN of the release workflow (webapp)"
+    )
+
+
+def test_two_pipelines_in_one_stack_need_an_output_prefix() -> None:
+    stack = new_stack()
+    _pipeline(stack, output_prefix="Webapp")
+    outputs = Template.from_stack(stack).to_json()["Outputs"]
+    assert sorted(outputs) == ["WebappSourceBucket", "WebappSourceKey", "WebappUploadRoleArn"]
+    with pytest.raises(
+        ValueError, match="output_prefix 'web-app' may hold only letters and digits"
+    ):
+        _pipeline(new_stack(), output_prefix="web-app")

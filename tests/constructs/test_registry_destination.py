@@ -154,10 +154,12 @@ def test_monitor_topic_is_kms_encrypted_tls_only_with_email_subscriptions(
     )
 
 
-def test_eventbridge_may_use_the_topic_key(template: Template) -> None:
+def test_eventbridge_may_use_the_topic_key_only_through_sns(template: Template) -> None:
     key_policy = _one(template, "AWS::KMS::Key")["KeyPolicy"]["Statement"]
     assert {
+        "Sid": "EventsPublishToTopic",
         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Condition": {"StringEquals": {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}},
         "Effect": "Allow",
         "Principal": {"Service": "events.amazonaws.com"},
         "Resource": "*",

@@ -13,6 +13,7 @@ from .buildspec import (
 )
 from .delivery import (
     NOTIFIED_EVENTS,
+    RELEASE_OUTPUTS,
     SCAN_GATE_DIR,
     STAGES,
     STAGING_URL_VARIABLE,
@@ -36,6 +37,7 @@ __all__ = [
     "GITHUB_OIDC_HOST",
     "GITHUB_OIDC_URL",
     "NOTIFIED_EVENTS",
+    "RELEASE_OUTPUTS",
     "SCAN_GATE_DIR",
     "STAGES",
     "STAGING_URL_VARIABLE",

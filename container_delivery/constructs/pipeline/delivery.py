@@ -13,6 +13,7 @@ the end of the file.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -31,13 +32,14 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from container_delivery.compliance import acknowledge
 from container_delivery.constructs._encryption import allow_cloudwatch_logs
 
+from .._buckets import log_access
 from .._checks import unresolved
+from ..topic import CODESTAR_NOTIFICATIONS, SecureTopic
 from ._checks import check_role_name, check_service_name
 from .access import DeployRole, DeployTarget, _applies_to
 from .buildspec import BuildOptions, build_spec, check_build_options, deploy_spec
@@ -76,6 +78,12 @@ _ECR_PUSH_PULL: Final = [
     "ecr:DescribeImages",
 ]
 _KMS_USE: Final = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+#: Stack outputs of the pipeline -> the variable of examples/github-actions/release.yml they fill.
+RELEASE_OUTPUTS: Final = {
+    "UploadRoleArn": "AWS_ROLE_ARN",
+    "SourceBucket": "SOURCE_BUCKET",
+    "SourceKey": "SOURCE_KEY",
+}
 #: The staging deploy's exported service URL, for ``staging_url``.
 STAGING_URL_VARIABLE: Final = "#{DeployStaging.SERVICE_URL}"
 #: The one tag of the build cache repository (mutable).
@@ -122,6 +130,7 @@ class DeliveryPipeline(Construct):
         build_timeout: cdk.Duration = DEFAULT_BUILD_TIMEOUT,
         artifact_expiration: cdk.Duration = DEFAULT_ARTIFACT_EXPIRATION,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        output_prefix: str = "",
     ) -> None:
         """
         :param service_name: The service (ECR repository name, stack prefix).
@@ -153,6 +162,9 @@ class DeliveryPipeline(Construct):
         :param artifact_expiration: How long pipeline artifacts (digest, SBOM, gate reports) and
             S3 build logs are kept. Default: - 90 days.
         :param removal_policy: Buckets and key. Default: - RETAIN.
+        :param output_prefix: Prefix of the stack outputs the release workflow reads
+            (``RELEASE_OUTPUTS``); give one per pipeline when a stack holds several.
+            Default: - none: ``UploadRoleArn``, ``SourceBucket``, ``SourceKey``.
         """
         super().__init__(scope, construct_id)
         build = build or BuildOptions()
@@ -189,6 +201,11 @@ class DeliveryPipeline(Construct):
         if not (gate_dir / "__main__.py").is_file():
             problems.append(
                 f"scan_gate_path {str(gate_dir)!r} is not the scan_gate package (no __main__.py)"
+            )
+        if not re.fullmatch(r"[A-Za-z0-9]*", output_prefix):
+            problems.append(
+                f"output_prefix {output_prefix!r} may hold only letters and digits (it starts "
+                "CloudFormation output names)"
             )
         if problems:
             raise ValueError(f"DeliveryPipeline '{construct_id}': " + "; ".join(problems))
@@ -257,8 +274,6 @@ class DeliveryPipeline(Construct):
             versioned=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=self.log_bucket,
-            server_access_logs_prefix=f"artifacts/{service_name}/",
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-artifacts",
@@ -268,17 +283,19 @@ class DeliveryPipeline(Construct):
             ],
             removal_policy=removal_policy,
         )
+        log_access(self.artifact_bucket, to=self.log_bucket, prefix=f"artifacts/{service_name}/")
         _acknowledge_artifacts_not_replicated(self.artifact_bucket)
 
-        self.topic = sns.Topic(
+        self.notification_topic = SecureTopic(
             self,
             "Topic",
             display_name=f"container-delivery {service_name} pipeline",
+            emails=notification_emails,
+            publishers=[CODESTAR_NOTIFICATIONS],
             master_key=self.key,
-            enforce_ssl=True,
         )
-        for email in notification_emails:
-            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+        """The pipeline's notification and approval topic."""
+        self.topic: sns.ITopic = self.notification_topic.topic
 
         # --- build and gate ------------------------------------------------------------------
         scan_gate = s3_assets.Asset(
@@ -621,7 +638,7 @@ class DeliveryPipeline(Construct):
         )
         self.notifications = self.pipeline.notify_on(
             "Notifications",
-            self.topic,
+            self.notification_topic.notification_target(),
             events=list(NOTIFIED_EVENTS),
             detail_type=cdk.aws_codestarnotifications.DetailType.FULL,
             notification_rule_name=f"container-delivery-{service_name}",
@@ -630,24 +647,30 @@ class DeliveryPipeline(Construct):
         _acknowledge_generated_names(
             self, [self.build_policy, self.deploy_policy, self.pipeline_policy]
         )
+        self._release_outputs(output_prefix)
 
     # --- helpers ---------------------------------------------------------------------------
+    def _release_outputs(self, prefix: str) -> None:
+        """The values the release workflow needs, under fixed output names (not path-derived)."""
+        values = {
+            "UploadRoleArn": self.source.upload_role.role_arn,
+            "SourceBucket": self.source.bucket.bucket_name,
+            "SourceKey": self.source.object_key,
+        }
+        for name, env_var in RELEASE_OUTPUTS.items():
+            output = cdk.CfnOutput(
+                self,
+                name,
+                value=values[name],
+                description=f"{env_var} of the release workflow ({self.service_name})",
+            )
+            output.override_logical_id(f"{prefix}{name}")
+
     def _key_policy(self, stack: cdk.Stack, production: DeployTarget) -> None:
         allow_cloudwatch_logs(
             self.key,
             log_group_name=f"/container-delivery/pipeline/{self.service_name}",
             sid="CloudWatchLogsEncryptsBuildLogs",
-        )
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="NotificationsPublishToTheTopic",
-                principals=[iam.ServicePrincipal("codestar-notifications.amazonaws.com")],
-                actions=["kms:GenerateDataKey*", "kms:Decrypt"],
-                resources=["*"],
-                conditions={
-                    "StringEquals": {"kms:ViaService": f"sns.{stack.region}.amazonaws.com"}
-                },
-            )
         )
         if unresolved(stack.account) or production.account != stack.account:
             # The production deploy role may read (never write) the pipeline's artifacts, e.g. the

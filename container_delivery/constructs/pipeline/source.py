@@ -16,6 +16,7 @@ from constructs import Construct
 
 from container_delivery.compliance import acknowledge
 
+from .._buckets import log_access
 from ._checks import (
     check_github_repository,
     check_role_name,
@@ -106,8 +107,6 @@ class ReleaseSource(Construct):
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=access_log_bucket,
-            server_access_logs_prefix=f"source/{service_name}/",
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-old-source-versions",
@@ -127,6 +126,7 @@ class ReleaseSource(Construct):
                 event_bridge_enabled=True
             )
         )
+        log_access(self.bucket, to=access_log_bucket, prefix=f"source/{service_name}/")
         _acknowledge_no_replication(self.bucket)
 
         self.upload_role = iam.Role(

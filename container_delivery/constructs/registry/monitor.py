@@ -11,6 +11,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from ..topic import EVENTBRIDGE, SecureTopic
 from ._rules import check_account
 
 #: Event ECR sends for each replication attempt (ECR user guide, "Amazon ECR events and
@@ -23,8 +24,8 @@ DETAIL_TYPE = "ECR Replication Action"
 class ReplicationMonitor(Construct):
     """An EventBridge rule on failed ECR replications that notifies an SNS topic.
 
-    The default topic is encrypted with its own KMS key (rotation on) and refuses publishing
-    without TLS; the SNS target lets EventBridge publish to it and use the key.
+    The default topic is a ``SecureTopic`` (its own KMS key, TLS only) that EventBridge rules of
+    this account may publish to.
     """
 
     def __init__(
@@ -39,7 +40,7 @@ class ReplicationMonitor(Construct):
     ) -> None:
         """
         :param topic: Where failures are published. If you pass an encrypted topic, its key must
-            let ``events.amazonaws.com`` use it. Default: - a new KMS-encrypted, TLS-only topic.
+            let ``events.amazonaws.com`` use it. Default: - a new ``SecureTopic``.
         :param emails: Email addresses subscribed to the topic. Default: - none.
         :param source_accounts: Only failures of images from these accounts.
             Default: - any source account.
@@ -62,25 +63,22 @@ class ReplicationMonitor(Construct):
 
         self.key: kms.IKey | None = None
         """The topic's KMS key, when this construct created the topic."""
+        target: events.IRuleTarget
         if topic is None:
-            key = kms.Key(
-                self,
-                "TopicKey",
-                description="Encrypts the ECR replication failure notifications",
-                enable_key_rotation=True,
-            )
-            topic = sns.Topic(
+            secure = SecureTopic(
                 self,
                 "Topic",
                 display_name="ECR replication failures",
-                master_key=key,
-                enforce_ssl=True,
+                emails=emails,
+                publishers=[EVENTBRIDGE],
             )
-            self.key = key
+            topic, target, self.key = secure.topic, secure.rule_target(), secure.key
+        else:
+            target = targets.SnsTopic(topic)
+            for email in emails:
+                topic.add_subscription(subscriptions.EmailSubscription(email))
         self.topic: sns.ITopic = topic
         """The topic failures are published to."""
-        for email in emails:
-            topic.add_subscription(subscriptions.EmailSubscription(email))
 
         detail: dict[str, object] = {"result": ["FAILED"], "action-type": ["REPLICATE"]}
         if source_accounts:
@@ -94,6 +92,6 @@ class ReplicationMonitor(Construct):
             event_pattern=events.EventPattern(
                 source=["aws.ecr"], detail_type=[DETAIL_TYPE], detail=detail
             ),
-            targets=[targets.SnsTopic(topic)],
+            targets=[target],
         )
         """The EventBridge rule."""
