@@ -93,17 +93,17 @@ class PromotionError(Exception):
     failure_type = "JobFailed"
 
 
-class InvalidRequest(PromotionError):  # noqa: N818 - names from issue 3
+class InvalidRequest(PromotionError):  # noqa: N818 - the documented error names of the promotion README
     """The event or the function's configuration is wrong: nothing was changed."""
 
     failure_type = "ConfigurationError"
 
 
-class ImageNotFound(PromotionError):  # noqa: N818 - names from issue 3
+class ImageNotFound(PromotionError):  # noqa: N818 - the documented error names of the promotion README
     """The image to promote is not in the source repository."""
 
 
-class ReleaseTagConflict(PromotionError):  # noqa: N818 - names from issue 3
+class ReleaseTagConflict(PromotionError):  # noqa: N818 - the documented error names of the promotion README
     """A release tag already points to another digest; release tags never move."""
 
     def __init__(self, *, repository: str, tag: str, existing_digest: str, digest: str) -> None:
@@ -117,7 +117,7 @@ class ReleaseTagConflict(PromotionError):  # noqa: N818 - names from issue 3
         )
 
 
-class ReplicationTimeout(PromotionError):  # noqa: N818 - names from issue 3
+class ReplicationTimeout(PromotionError):  # noqa: N818 - the documented error names of the promotion README
     """Replication has not delivered the digest to the destination within the deadline."""
 
     def __init__(self, message: str, *, waited_seconds: float, checks: int) -> None:
