@@ -1,6 +1,8 @@
 # container-delivery: everything a fresh clone needs is installed by these targets.
 #   make synth   set up (.venv, Python deps, pinned Node 22 + CDK CLI) and synthesize the reference app
 #   make test    set up and run the test suite (unit tests + one full nag/cfn-lint pass)
+#   make plan    print the bootstrap and deploy commands for a config (ARGS="--config PATH")
+#   make cdk     run the pinned CDK CLI with the venv's Python, e.g. ARGS="diff --exclusively webapp-staging"
 # Set-up is idempotent: a stamp file per toolchain, redone only when its manifest changes.
 
 SHELL := /bin/bash
@@ -20,10 +22,13 @@ export AWS_EC2_METADATA_DISABLED := true
 export CDK_DISABLE_VERSION_CHECK := true
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help setup synth test lint audit bench clean
+# Arguments for `make plan` and `make cdk`.
+ARGS ?=
+
+.PHONY: help setup synth test lint audit bench plan cdk clean
 
 help:
-	@echo "make synth | test | lint | audit | bench | clean"
+	@echo "make synth | test | lint | audit | bench | plan | cdk ARGS=... | clean"
 
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +61,12 @@ audit: setup
 bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/sync_readme.py
+
+plan: setup
+	@$(PY) -m container_delivery.plan $(ARGS)
+
+cdk: setup
+	cdk $(ARGS)
 
 clean:
 	rm -rf cdk.out audit bench/work .pytest_cache .mypy_cache .ruff_cache
