@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from container_delivery.config import load_config
+from container_delivery.plan import app_stacks, render
 from tests.conftest import ReferenceAssembly
 from tests.helpers import ROOT
 
@@ -86,29 +87,17 @@ def test_the_audit_report_of_the_reference_app(
     assert html.read_text().count("AwsSolutions-ECS2") >= 1
 
 
-def test_readme_deploys_every_stack_once_with_its_accounts_profile(
+def test_readme_quotes_what_plan_prints_for_the_default_config(
     reference_assembly: ReferenceAssembly,
 ) -> None:
-    # GIVEN the README's deploy commands (profile "staging" or "production" per command)
+    # GIVEN the commands in the README's deploy step
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Deploying for real", 1)[1].split("\n## ", 1)[0]
-    script = section.split("3. **Deploy**", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
-    deployed: dict[str, str] = {}
-    for command in script.replace("\\\n", " ").splitlines():
-        words = command.split("#")[0].split()
-        if not words:
-            continue
-        profile = words[words.index("--profile") + 1]
-        for stack in (w for w in words[2:] if not w.startswith("-") and w != profile):
-            assert stack not in deployed, f"{stack} is deployed twice"
-            deployed[stack] = profile
-    # THEN each stack of the reference app is deployed once, with its account's profile
+    step = section.split("3. **Deploy**", 1)[1].split("\n4. ", 1)[0]
+    quoted = textwrap.dedent(step.split("```bash\n", 1)[1].split("```", 1)[0])
+    # WHEN the plan of the reference app (default config, default profiles) is rendered
     config = load_config()
-    accounts = {config.accounts.staging.id: "staging", config.accounts.production.id: "production"}
-    manifest = json.loads((reference_assembly.outdir / "manifest.json").read_text())
-    stacks = {
-        name: accounts[artifact["environment"].split("/")[2]]
-        for name, artifact in manifest["artifacts"].items()
-        if artifact["type"] == "aws:cloudformation:stack"
-    }
-    assert deployed == stacks
+    profiles = {config.accounts.staging.id: "staging", config.accounts.production.id: "production"}
+    printed = render(app_stacks(reference_assembly.app), profiles)
+    # THEN the README quotes it exactly (refresh it with the output of `make plan`)
+    assert quoted == printed
