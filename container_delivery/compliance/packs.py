@@ -17,7 +17,6 @@ from constructs import IConstruct
 
 from .custom_pack import ContainerDeliveryChecks
 
-#: Pack name (the prefix of its rule ids) -> factory. AwsSolutions always runs.
 PACKS: Final[dict[str, Callable[[IConstruct], NagPack]]] = {
     "AwsSolutions": lambda scope: AwsSolutionsChecks(scope),
     "NIST.800.53.R5": lambda scope: NIST80053R5Checks(scope),
@@ -25,9 +24,10 @@ PACKS: Final[dict[str, Callable[[IConstruct], NagPack]]] = {
     "PCI.DSS.321": lambda scope: PCIDSS321Checks(scope),
     ContainerDeliveryChecks.PACK_NAME: lambda scope: ContainerDeliveryChecks(scope),
 }
+"""Pack name (the prefix of its rule ids) -> factory. AwsSolutions always runs."""
 
-#: Packs that run whatever the configuration says.
 ALWAYS: Final[tuple[str, ...]] = ("AwsSolutions", ContainerDeliveryChecks.PACK_NAME)
+"""Packs that run whatever the configuration says."""
 
 
 def check_pack_names(names: Sequence[str]) -> list[str]:

@@ -42,10 +42,14 @@ class ServiceNetwork(Construct):
         :param availability_zone_ids: Pin the subnets by zone id instead (e.g. ``euw1-az1``), one per
             zone of ``availability_zones``: the same physical zones in every account, and no
             hard-coded zone names in the template (cfn-lint W3010). Default: - zone names.
-        :param nat_gateways: 1 is cheaper; one per zone survives a zone failure. Default: - 1.
-        :param flow_log_retention: Default: - one year.
-        :param container_insights: Default: - ENHANCED.
-        :param removal_policy: Flow log group and its key. Default: - RETAIN.
+        :param nat_gateways: 1 is cheaper; one per zone survives a zone failure.
+            Default: - 1.
+        :param flow_log_retention: Retention of the VPC flow log group.
+            Default: - one year.
+        :param container_insights: CloudWatch Container Insights of the cluster.
+            Default: - ENHANCED.
+        :param removal_policy: Flow log group and its key.
+            Default: - RETAIN.
         """
         super().__init__(scope, construct_id)
         problems: list[str] = []

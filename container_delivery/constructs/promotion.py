@@ -117,12 +117,15 @@ class PromotionFunction(Construct):
         :param replication_timeout: Total wait for the digest in production, across CodePipeline
             continuations (1 minute to 24 hours). Default: - 30 minutes (ECR documents "most
             images within 30 minutes").
-        :param log_retention: Retention of the function's log group. Default: - one year.
+        :param log_retention: Retention of the function's log group.
+            Default: - one year.
         :param timeout: Timeout of one invocation (30 s to 15 min); a longer wait continues in a
             new invocation when CodePipeline drives the function. Default: - 5 minutes.
-        :param code: The handler's code. Default: - ``lambda/promote``, shipped in the package.
-        :param memory_size: Memory in MiB. Default: - 256.
-        :param reserved_concurrency: Reserved concurrent executions (1 to 100): bounds the ECR
+        :param code: The handler's code.
+            Default: - ``lambda/promote``, shipped in the package.
+        :param memory_size: Memory in MiB.
+            Default: - 256.
+        :param reserved_concurrency: Reserved concurrent executions (1 to 100); bounds the ECR
             and CodePipeline calls and keeps capacity for releases. Default: - 5.
         :param encryption_key: Customer managed key for the log group and the dead-letter queue;
             its key policy must let ``logs.<region>.amazonaws.com`` use it.
@@ -132,7 +135,8 @@ class PromotionFunction(Construct):
             or interface endpoints ``ecr.api``, ``sts`` and ``codepipeline`` (logs and the
             dead-letter queue are written by the Lambda service, not from the VPC).
             Default: - outside any VPC (it calls only AWS APIs, see the LambdaInsideVPC note).
-        :param vpc_subnets: Subnets of ``vpc``. Default: - the VPC's private subnets.
+        :param vpc_subnets: Subnets of ``vpc``.
+            Default: - the VPC's private subnets.
         """
         super().__init__(scope, construct_id)
         problems = [

@@ -99,6 +99,7 @@ class Finding:
 
     @property
     def has_fix(self) -> bool:
+        """A fixed version of the package is known."""
         return bool(self.fixed_version)
 
 
@@ -127,6 +128,7 @@ class Suppression:
         return f"entry {self.index} ({self.id})"
 
     def is_active(self, today: datetime.date) -> bool:
+        """The suppression still applies on ``today`` (up to and including ``expires``)."""
         return today <= self.expires
 
 
@@ -171,6 +173,7 @@ class Policy:
         return _RANK[severity]
 
     def is_kev(self, finding: Finding) -> bool:
+        """The finding is a known exploited vulnerability (marked by the report or in ``kev_ids``)."""
         return finding.kev or finding.id.upper() in self.kev_ids
 
     def block_reasons(self, finding: Finding) -> tuple[str, ...]:
@@ -209,6 +212,7 @@ class FindingResult:
 
     @property
     def blocks(self) -> bool:
+        """The finding fails the gate: the policy blocks it and no suppression applies."""
         return bool(self.blocking_reasons) and self.suppressed_by is None
 
 
@@ -243,8 +247,10 @@ class Decision:
 
     @property
     def passed(self) -> bool:
+        """No finding blocks: the image may go on."""
         return not self.blocking
 
     @property
     def exit_code(self) -> int:
+        """The command's exit status for this decision: 0 passed, 1 blocked."""
         return 0 if self.passed else 1

@@ -382,6 +382,7 @@ def decision_dict(decision: Decision) -> dict[str, Any]:
 
 
 def render_json(decision: Decision) -> str:
+    """The decision as indented JSON (``decision_dict``), the ``--json`` output file."""
     return json.dumps(decision_dict(decision), indent=2, ensure_ascii=False) + "\n"
 
 

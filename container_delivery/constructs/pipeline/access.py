@@ -15,8 +15,8 @@ from container_delivery.compliance import acknowledge
 
 from ._checks import check_account, check_region, check_role_name, check_stack_name
 
-#: The CDK bootstrap qualifier of the default bootstrap stack.
 DEFAULT_QUALIFIER = "hnb659fds"
+"""The CDK bootstrap qualifier of ``cdk bootstrap`` without ``--qualifier``."""
 
 
 @dataclass(frozen=True)
@@ -26,18 +26,23 @@ class DeployTarget:
     stack_name: str
     """The service stack (``<service>-<env>``) whose ``ImageDigest`` parameter is updated."""
     account: str
+    """The account of the stack (12 digits)."""
     region: str
+    """The region of the stack, e.g. ``eu-west-1``."""
     role_name: str
     """The ``DeployRole`` in ``account`` (e.g. ``container-delivery-deploy-webapp``)."""
     qualifier: str = DEFAULT_QUALIFIER
-    """CDK bootstrap qualifier of ``account``/``region``."""
+    """CDK bootstrap qualifier of ``account``/``region``.
+    Default: - ``hnb659fds`` (``DEFAULT_QUALIFIER``, the default bootstrap)."""
 
     @property
     def role_arn(self) -> str:
+        """The ARN of the deploy role (``role_name`` in ``account``)."""
         return f"arn:{cdk.Aws.PARTITION}:iam::{self.account}:role/{self.role_name}"
 
     @property
     def stack_arn(self) -> str:
+        """The ARN pattern of the stack (any stack id), as IAM policies name it."""
         return (
             f"arn:{cdk.Aws.PARTITION}:cloudformation:{self.region}:{self.account}:"
             f"stack/{self.stack_name}/*"
@@ -53,12 +58,14 @@ class DeployTarget:
 
     @property
     def bootstrap_version_parameter_arn(self) -> str:
+        """The SSM parameter holding the bootstrap version, which CDK templates check."""
         return (
             f"arn:{cdk.Aws.PARTITION}:ssm:{self.region}:{self.account}:"
             f"parameter/cdk-bootstrap/{self.qualifier}/version"
         )
 
     def problems(self, name: str) -> list[str]:
+        """What is wrong with this target (empty when usable); ``name`` prefixes each problem."""
         return [
             *check_stack_name(f"{name}.stack_name", self.stack_name),
             *check_account(f"{name}.account", self.account),

@@ -21,8 +21,8 @@ KEV_URL: Final = (
     "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
 )
 
-#: Variables the build action exports (``#{Build.IMAGE_DIGEST}`` ...).
 BUILD_VARIABLES: Final[tuple[str, ...]] = ("IMAGE_DIGEST", "GIT_TAG", "GIT_COMMIT", "IMAGE_URI")
+"""Variables the build action exports (``#{Build.IMAGE_DIGEST}`` ...)."""
 #: The JUnit report group of the scan gate, as named in the buildspec.
 GATE_REPORT_GROUP: Final = "ScanGate"
 #: The release metadata file the GitHub workflow writes at the root of the source archive.
@@ -31,7 +31,12 @@ RELEASE_FILE: Final = ".release.json"
 
 @dataclass(frozen=True)
 class Download:
-    """A pinned release binary: where it comes from and the SHA-256 it must have."""
+    """A pinned release binary: where it comes from and the SHA-256 it must have.
+
+    :param url: HTTPS URL of the release asset, downloaded by the build.
+    :param sha256: SHA-256 of the asset, 64 lowercase hex characters (the build fails on a
+        mismatch).
+    """
 
     url: str
     sha256: str
@@ -43,13 +48,20 @@ class ToolVersions:
 
     The checksums are those of the upstream release assets; change a version together with its
     checksums (the build fails on a mismatch, it never runs an unverified binary).
+    ``DEFAULT_TOOLS`` pins hadolint and Trivy; start from it with ``dataclasses.replace``.
+
+    :param hadolint: The hadolint binary per architecture (Dockerfile lint).
+    :param trivy: The Trivy release archive per architecture (image scan with ``scanner="trivy"``).
+    :param inspector_sbomgen: Amazon Inspector SBOM generator zips per architecture; required
+        with ``scanner="inspector"``. Default: - none (no version is pinned here: take the
+        version and checksum from the Inspector user guide).
+    :param pyyaml: PyYAML version pip installs for the scan gate in the build.
+        Default: - ``6.0.3``.
     """
 
     hadolint: dict[str, Download]
     trivy: dict[str, Download]
     inspector_sbomgen: dict[str, Download] | None = None
-    """Amazon Inspector SBOM generator zips; required with ``scanner="inspector"`` (no default
-    is pinned here: take the version and checksum from the Inspector user guide)."""
     pyyaml: str = "6.0.3"
 
 
@@ -80,6 +92,8 @@ DEFAULT_TOOLS: Final = ToolVersions(
         ),
     },
 )
+"""The pinned hadolint and Trivy releases (``HADOLINT_VERSION``, ``TRIVY_VERSION``) with the
+SHA-256 of each asset: ``BuildOptions.tools`` unless given."""
 
 _SHA256 = re.compile(r"[a-f0-9]{64}")
 _SAFE_PATH = re.compile(r"[A-Za-z0-9_./-]+")
@@ -92,6 +106,28 @@ class BuildOptions:
     Environment variables the project must set: ``REPOSITORY_URI`` (staging repository URI),
     ``REPOSITORY_NAME``, ``CACHE_REPOSITORY_URI`` (the build cache, never replicated), ``ECR_REGISTRY`` (``<account>.dkr.ecr.<region>.amazonaws.com``),
     ``SCAN_GATE_S3_URL`` (``s3://bucket/key.zip`` of the scan-gate folder).
+
+    :param platform: Platform the image is built for; it must match the service's
+        ``architecture`` (``FargateService`` defaults to X86_64, i.e. ``linux/amd64``).
+        Default: - ``linux/arm64``.
+    :param scanner: Image scanner whose report the gate reads, ``trivy`` or ``inspector``
+        (needs ``tools.inspector_sbomgen``). Default: - ``trivy``.
+    :param dockerfile: Path of the Dockerfile in the source archive.
+        Default: - ``Dockerfile``.
+    :param build_context: Build context directory in the source archive.
+        Default: - ``.`` (the archive root).
+    :param suppressions_file: Scan-gate suppressions (reason, owner, expiry per finding) in the
+        source archive; a missing file means no suppressions.
+        Default: - ``.scan-suppressions.yaml``.
+    :param threshold: Findings at or above this severity fail the gate.
+        Default: - ``HIGH``.
+    :param kev_url: CISA Known Exploited Vulnerabilities catalog downloaded by the build; a
+        finding listed there fails the gate at any severity. ``None`` skips it.
+        Default: - the CISA JSON feed.
+    :param hadolint_failure_threshold: Lowest hadolint level that fails the lint step.
+        Default: - ``error``.
+    :param tools: Pinned downloads of the linters and scanners.
+        Default: - ``DEFAULT_TOOLS`` (pinned hadolint and Trivy releases).
     """
 
     platform: Platform = "linux/arm64"
@@ -106,6 +142,7 @@ class BuildOptions:
 
     @property
     def arch(self) -> str:
+        """The CPU architecture of ``platform`` (``amd64`` or ``arm64``), keying ``tools``."""
         return self.platform.split("/")[1]
 
 

@@ -45,10 +45,9 @@ from .access import DeployRole, DeployTarget, _applies_to
 from .buildspec import BuildOptions, build_spec, check_build_options, deploy_spec
 from .source import ReleaseSource
 
-#: The scan-gate package shipped to the build (``container_delivery/scan_gate``).
 SCAN_GATE_DIR: Final = Path(__file__).resolve().parents[2] / "scan_gate"
+"""The scan-gate package shipped to the build (``container_delivery/scan_gate``)."""
 
-#: Stage names, in order (the diagram and the tests read them from the template).
 STAGES: Final[tuple[str, ...]] = (
     "Source",
     "Build",
@@ -57,6 +56,7 @@ STAGES: Final[tuple[str, ...]] = (
     "Promote",
     "Production",
 )
+"""Stage names, in order (the diagram and the tests read them from the template)."""
 
 NOTIFIED_EVENTS: Final = (
     codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_STARTED,
@@ -66,6 +66,7 @@ NOTIFIED_EVENTS: Final = (
     codepipeline.PipelineNotificationEvents.STAGE_EXECUTION_FAILED,
     codepipeline.PipelineNotificationEvents.ACTION_EXECUTION_FAILED,
 )
+"""Pipeline events the notification rule sends to the pipeline's topic."""
 
 _ECR_PUSH_PULL: Final = [
     "ecr:BatchCheckLayerAvailability",
@@ -78,14 +79,18 @@ _ECR_PUSH_PULL: Final = [
     "ecr:DescribeImages",
 ]
 _KMS_USE: Final = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-#: Stack outputs of the pipeline -> the variable of examples/github-actions/release.yml they fill.
 RELEASE_OUTPUTS: Final = {
     "UploadRoleArn": "AWS_ROLE_ARN",
     "SourceBucket": "SOURCE_BUCKET",
     "SourceKey": "SOURCE_KEY",
 }
-#: The staging deploy's exported service URL, for ``staging_url``.
+"""Stack outputs of the pipeline -> the variable of examples/github-actions/release.yml they fill."""
+
 STAGING_URL_VARIABLE: Final = "#{DeployStaging.SERVICE_URL}"
+"""Pass as ``DeliveryPipeline(staging_url=...)`` to link the staging service in the approval
+request: the staging deploy reads the ``Url`` output of the staging stack (the stack must have an
+output named exactly ``Url``) and exports it as this pipeline variable."""
+
 #: The one tag of the build cache repository (mutable).
 CACHE_TAG: Final = "buildcache"
 DEFAULT_BUILD_TIMEOUT: Final = cdk.Duration.minutes(60)
@@ -141,13 +146,16 @@ class DeliveryPipeline(Construct):
         :param production: The production service stack and its deploy role (in production).
         :param promote_function: The promotion Lambda (``PromotionFunction.function``); invoked
             with ``{"repository", "digest", "git_tag"}`` UserParameters.
-        :param tag_pattern: Git tags that may release. Default: - ``v*``.
-        :param staging_url: Link in the approval request: a URL, or ``STAGING_URL_VARIABLE``
+        :param tag_pattern: Git tags that may release.
+            Default: - ``v*``.
+        :param staging_url: Link in the approval request, a URL or ``STAGING_URL_VARIABLE``
             (the ``Url`` output of the staging stack, read by the staging deploy; no cross-stack
             reference). Default: - none (a worker service).
-        :param build: What the build does (platform, scanner, files). Default: - ``BuildOptions()``:
-            linux/arm64, Trivy, ``Dockerfile``, ``.scan-suppressions.yaml``, threshold HIGH.
-        :param notification_emails: Email subscriptions of the pipeline topic. Default: - none.
+        :param build: What the build does (platform, scanner, files).
+            Default: - ``BuildOptions()``: linux/arm64, Trivy, ``Dockerfile``,
+            ``.scan-suppressions.yaml``, threshold HIGH.
+        :param notification_emails: Email subscriptions of the pipeline topic.
+            Default: - none.
         :param deploy_project_role_name: Physical name of the deploy project's role, which the
             deploy roles trust. Default: - ``container-delivery-deployer-<service_name>``.
         :param build_cache_repository_name: The repository of the registry build cache (tag
@@ -157,11 +165,14 @@ class DeliveryPipeline(Construct):
             Default: - ``build-cache/<service_name>``.
         :param scan_gate_path: The ``scan_gate`` package folder shipped to the build.
             Default: - this library's ``container_delivery/scan_gate``.
-        :param log_retention: Retention of the build logs in CloudWatch. Default: - one year.
-        :param build_timeout: Timeout of the build-and-gate project. Default: - 60 minutes.
+        :param log_retention: Retention of the build logs in CloudWatch.
+            Default: - one year.
+        :param build_timeout: Timeout of the build-and-gate project.
+            Default: - 60 minutes.
         :param artifact_expiration: How long pipeline artifacts (digest, SBOM, gate reports) and
             S3 build logs are kept. Default: - 90 days.
-        :param removal_policy: Buckets and key. Default: - RETAIN.
+        :param removal_policy: Buckets and key.
+            Default: - RETAIN.
         :param output_prefix: Prefix of the stack outputs the release workflow reads
             (``RELEASE_OUTPUTS``); give one per pipeline when a stack holds several.
             Default: - none: ``UploadRoleArn``, ``SourceBucket``, ``SourceKey``.

@@ -25,8 +25,13 @@ from ._checks import (
 )
 
 GITHUB_OIDC_HOST: Final = "token.actions.githubusercontent.com"
+"""The issuer host of GitHub Actions' OIDC tokens (the provider's name in IAM)."""
 GITHUB_OIDC_URL: Final = f"https://{GITHUB_OIDC_HOST}"
+"""The issuer URL for the account's GitHub OIDC provider (``iam.OidcProviderNative(url=...)``);
+one provider per account, shared by every service's ``ReleaseSource``."""
 GITHUB_AUDIENCE: Final = "sts.amazonaws.com"
+"""The audience (client id) of the GitHub OIDC provider, the one that
+``aws-actions/configure-aws-credentials`` requests."""
 DEFAULT_NONCURRENT_EXPIRATION: Final = cdk.Duration.days(90)
 
 
@@ -78,7 +83,8 @@ class ReleaseSource(Construct):
             Default: - ``container-delivery-github-<service_name>``.
         :param noncurrent_version_expiration: How long replaced source archives are kept.
             Default: - 90 days.
-        :param removal_policy: Default: - RETAIN; the archives are the record of what was built.
+        :param removal_policy: What happens to the bucket and its archives when the stack is
+            deleted. Default: - RETAIN; the archives are the record of what was built.
         """
         super().__init__(scope, construct_id)
         role_name = upload_role_name or f"container-delivery-github-{service_name}"

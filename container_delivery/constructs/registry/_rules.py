@@ -23,17 +23,21 @@ EXCLUSION_FILTER: Final = re.compile(r"^[0-9a-zA-Z._*-]{1,128}$")
 #: At most this many exclusion filters per repository (and per creation template).
 MAX_EXCLUSION_FILTERS: Final = 5
 
-#: Release-tagged images are kept up to this count: at least the images-per-repository quota
-#: (documented as 10,000, and 100,000 on newer pages; adjustable), so the rule that selects release
-#: tags never finds more of them than it keeps and never expires one; being the highest-priority
-#: rule, it also shields those images from every lower-priority rule. Raise it if the quota of an
-#: account is raised above it.
 RELEASE_KEEP_COUNT: Final = 100_000
+"""Release-tagged images are kept up to this count: at least the images-per-repository quota
+(documented as 10,000, and 100,000 on newer pages; adjustable), so the rule that selects release
+tags never finds more of them than it keeps and never expires one; being the highest-priority
+rule, it also shields those images from every lower-priority rule. Raise it if the quota of an
+account is raised above it."""
 
 DEFAULT_RELEASE_TAG_PREFIX: Final = "release-"
+"""Prefix of the tags the promotion adds to released images; the lifecycle never expires them."""
 DEFAULT_BUILD_TAG_PREFIX: Final = "git-"
+"""Prefix of the build tag the pipeline pushes with every image (``git-<short sha>``)."""
 DEFAULT_KEEP_BUILD_IMAGES: Final = 50
+"""Build-tagged images kept per repository (the newest) by the lifecycle policy."""
 DEFAULT_UNTAGGED_IMAGE_DAYS: Final = 14
+"""Days the lifecycle policy keeps an untagged image after its push."""
 
 
 def check_repository_name(name: str, field: str = "repository_name") -> list[str]:

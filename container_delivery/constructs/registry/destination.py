@@ -76,18 +76,27 @@ class DestinationRegistry(Construct):
         """
         :param template_prefix: Namespace of the repositories the creation template applies to.
             Default: - ``ROOT``: every repository replication creates (names without ``/``).
-        :param mutable_tags: Tag filters that may move. Default: - none (IMMUTABLE).
-        :param release_tag_prefix: Default: - ``release-`` (as ``ServiceRepository``).
-        :param build_tag_prefix: Default: - ``git-`` (as ``ServiceRepository``).
-        :param keep_build_images: Default: - 50 (as ``ServiceRepository``).
-        :param untagged_image_days: Default: - 14 (as ``ServiceRepository``).
-        :param encryption_key: KMS key for created repositories. Default: - AES256.
-        :param resource_tags: Tags of created repositories. Default: - none.
+        :param mutable_tags: Tag filters that may move.
+            Default: - none (IMMUTABLE).
+        :param release_tag_prefix: Prefix of release tags, which the lifecycle policy never
+            expires; the same as the source repositories'. Default: - ``release-`` (as
+            ``ServiceRepository``).
+        :param build_tag_prefix: Prefix of build tags, of which the newest ``keep_build_images``
+            are kept. Default: - ``git-`` (as ``ServiceRepository``).
+        :param keep_build_images: Build-tagged images kept per created repository (the newest).
+            Default: - 50 (as ``ServiceRepository``).
+        :param untagged_image_days: Days an untagged image is kept after it arrives.
+            Default: - 14 (as ``ServiceRepository``).
+        :param encryption_key: KMS key for created repositories.
+            Default: - AES256.
+        :param resource_tags: Tags of created repositories.
+            Default: - none.
         :param creation_role: Role ECR assumes to create repositories; ECR needs one when the
             template uses a KMS key or resource tags. Default: - created when needed.
         :param scan_on_push: Registry-level scan on push for the replicated prefixes.
             Default: - True.
-        :param scan_type: Default: - BASIC.
+        :param scan_type: Registry scanning of the production registry, ``BASIC`` (on push) or
+            ``ENHANCED`` (Amazon Inspector). Default: - BASIC.
         """
         super().__init__(scope, construct_id)
         problems = [
@@ -171,14 +180,17 @@ class DestinationRegistry(Construct):
 
     @property
     def scanning_configuration(self) -> ecr.CfnRegistryScanningConfiguration | None:
+        """The registry scanning configuration, once a replicated prefix is scanned on push."""
         return self._scanning.resource
 
     @property
     def source_accounts(self) -> list[str]:
+        """The accounts allowed to replicate here (``allow_replication``), in call order."""
         return list(self._grants)
 
     @property
     def replicated_prefixes(self) -> list[str]:
+        """Every repository prefix allowed to replicate here, from any source account."""
         return list(dict.fromkeys(p for prefixes in self._grants.values() for p in prefixes))
 
     def allow_replication(self, *, source_account: str, repository_prefixes: Sequence[str]) -> None:

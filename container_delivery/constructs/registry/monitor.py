@@ -41,7 +41,8 @@ class ReplicationMonitor(Construct):
         """
         :param topic: Where failures are published. If you pass an encrypted topic, its key must
             let ``events.amazonaws.com`` use it. Default: - a new ``SecureTopic``.
-        :param emails: Email addresses subscribed to the topic. Default: - none.
+        :param emails: Email addresses subscribed to the topic.
+            Default: - none.
         :param source_accounts: Only failures of images from these accounts.
             Default: - any source account.
         :param repository_prefixes: Only failures of repositories starting with these.

@@ -63,13 +63,17 @@ class ServiceRepository(Construct):
             Default: - ``release-``.
         :param build_tag_prefix: Prefix of the build tag the pipeline pushes with every image
             (``git-<short sha>``). Default: - ``git-``.
-        :param keep_build_images: Build-tagged images kept (the newest). Default: - 50.
-        :param untagged_image_days: Days an untagged image is kept after its push. Default: - 14.
-        :param encryption_key: KMS key for the images. Default: - AES256 (ECR-managed keys).
-        :param removal_policy: Default: - RETAIN; images outlive the stack.
-        :param registry: The stack's source registry: the repository registers for its
-            registry-level scanning (and replication). Default: - none: repository-level scan on
-            push only, no replication.
+        :param keep_build_images: Build-tagged images kept (the newest).
+            Default: - 50.
+        :param untagged_image_days: Days an untagged image is kept after its push.
+            Default: - 14.
+        :param encryption_key: KMS key for the images.
+            Default: - AES256 (ECR-managed keys).
+        :param removal_policy: What happens to the repository and its images when the stack is
+            deleted. Default: - RETAIN; images outlive the stack.
+        :param registry: The stack's source registry; the repository registers for its
+            registry-level scanning (and replication).
+            Default: - none: repository-level scan on push only, no replication.
         :param replicate_to: Where images replicate (needs ``registry``).
             Default: - nowhere.
         """
@@ -142,14 +146,17 @@ class ServiceRepository(Construct):
 
     @property
     def repository_name(self) -> str:
+        """The repository's name (the same in every account)."""
         return self.repository.repository_name
 
     @property
     def repository_arn(self) -> str:
+        """The repository's ARN in this stack's account and region."""
         return self.repository.repository_arn
 
     @property
     def repository_uri(self) -> str:
+        """``<account>.dkr.ecr.<region>.amazonaws.com/<name>``, the image name without a tag."""
         return self.repository.repository_uri
 
     def grant_pull(self, grantee: iam.IGrantable) -> iam.Grant:

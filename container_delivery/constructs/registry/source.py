@@ -14,12 +14,14 @@ from ._rules import check_account, check_region
 from ._scanning import LazyValue, RegistryScanning, ScanType, check_scan_settings
 from ._singleton import stack_singleton
 
-#: ECR replication limits (ECR user guide and API reference; the newest API pages allow more,
-#: these are the documented minimums every account has): rules per configuration, unique
-#: destinations across all rules, repository filters per rule.
+# ECR replication limits (ECR user guide and API reference; the newest API pages allow more,
+# these are the documented minimums every account has).
 MAX_RULES: Final = 10
+"""ECR limit: replication rules per registry (one rule per distinct set of destinations)."""
 MAX_DESTINATIONS: Final = 25
+"""ECR limit: distinct destinations across all replication rules of a registry."""
 MAX_FILTERS_PER_RULE: Final = 100
+"""ECR limit: repository filters (name prefixes) per replication rule."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,9 @@ class ReplicationDestination:
     """A registry images replicate to: an account and a region."""
 
     account: str
+    """The destination account (12 digits)."""
     region: str
+    """The destination region, e.g. ``eu-west-1``."""
 
 
 Rules = dict[tuple[ReplicationDestination, ...], list[str]]
@@ -81,7 +85,7 @@ class SourceRegistry(Construct):
         continuous_scan: bool = False,
     ) -> None:
         """
-        :param scan_type: Registry scanning: ``BASIC`` (free, on push) or ``ENHANCED`` (Amazon
+        :param scan_type: Registry scanning, ``BASIC`` (free, on push) or ``ENHANCED`` (Amazon
             Inspector). Default: - BASIC.
         :param continuous_scan: With ENHANCED, rescan continuously instead of on push only.
             Default: - False (scan on push).

@@ -35,22 +35,22 @@ from container_delivery.constructs._encryption import log_encryption_key
 from . import checks
 
 # --- deploy-speed defaults (docs/service.md, "Deploy speed", explains each number) ---
-#: ALB health check every 10 s (ALB default 30 s).
 HEALTH_CHECK_INTERVAL = cdk.Duration.seconds(10)
-#: A check fails after 5 s without an answer (ALB default 5 s); must stay below the interval.
+"""ALB health check every 10 s (ALB default 30 s)."""
 HEALTH_CHECK_TIMEOUT = cdk.Duration.seconds(5)
-#: Two passing checks make a new task healthy (ALB default 5).
+"""A check fails after 5 s without an answer (ALB default 5 s); must stay below the interval."""
 HEALTHY_THRESHOLD = 2
-#: Three failing checks (30 s) make a task unhealthy (ALB default 2).
+"""Two passing checks make a new task healthy (ALB default 5)."""
 UNHEALTHY_THRESHOLD = 3
-#: Draining time of an old task's connections before it is stopped (ALB default 300 s).
+"""Three failing checks (30 s) make a task unhealthy (ALB default 2)."""
 DEREGISTRATION_DELAY = cdk.Duration.seconds(30)
-#: ECS ignores failing health checks this long after a task starts (patterns default 60 s).
+"""Draining time of an old task's connections before it is stopped (ALB default 300 s)."""
 HEALTH_CHECK_GRACE_PERIOD = cdk.Duration.seconds(30)
-#: Time between SIGTERM and SIGKILL (ECS default 30 s; Fargate maximum 120 s).
+"""ECS ignores failing health checks this long after a task starts (patterns default 60 s)."""
 STOP_TIMEOUT = cdk.Duration.seconds(30)
-#: Error log records pattern of structured (JSON) logs.
+"""Time between SIGTERM and SIGKILL (ECS default 30 s; Fargate maximum 120 s)."""
 ERROR_LOG_PATTERN = '{ $.level = "ERROR" }'
+"""Error log records pattern of structured (JSON) logs."""
 
 _PLACEHOLDER_NOTE = (
     "While the digest is empty (no release yet) the image is the bare repository URI: the "
@@ -79,9 +79,12 @@ class ServiceSecret:
 
     :param secret: The secret, known by its complete ARN (``Secret.from_secret_complete_arn``
         or a secret created in the app).
-    :param json_key: Inject only this key of a JSON secret. Default: - the whole secret string.
-    :param version_stage: Version stage, e.g. ``AWSPREVIOUS``. Default: - ``AWSCURRENT``.
-    :param version_id: Pin one version by id. Default: - the stage's version.
+    :param json_key: Inject only this key of a JSON secret.
+        Default: - the whole secret string.
+    :param version_stage: Version stage, e.g. ``AWSPREVIOUS``.
+        Default: - ``AWSCURRENT``.
+    :param version_id: Pin one version by id.
+        Default: - the stage's version.
     """
 
     secret: secretsmanager.ISecret
@@ -96,16 +99,19 @@ class LoadBalancerOptions:
 
     :param public: Internet-facing in public subnets (ingress from anywhere on 443/80).
         Default: - internal, reachable from the VPC's CIDR only.
-    :param certificate: ACM certificate: HTTPS listener on 443 and HTTP 80 redirecting to it.
+    :param certificate: ACM certificate; HTTPS listener on 443 and HTTP 80 redirecting to it.
         Default: - none; then ``allow_plain_http`` must be set.
     :param allow_plain_http: Without a certificate, serve plain HTTP on port 80. Must be set
         explicitly; cdk-nag's HTTPS-only findings are acknowledged only then. Default: - False.
-    :param access_logs_bucket: Bucket for ALB access logs (SSE-S3: ALB cannot write SSE-KMS).
+    :param access_logs_bucket: Bucket for ALB access logs, SSE-S3 (ALB cannot write SSE-KMS).
         Default: - a bucket is created (SSL only, versioned, SSE-S3, retained).
-    :param deletion_protection: Default: - True; turn it off before deleting the stack.
-    :param idle_timeout: Default: - 60 s (the ALB default).
-    :param web_acl_arn: AWS WAF web ACL to associate. Default: - a web ACL is created with the
-        AWS managed common and known-bad-inputs rule groups, logging to an encrypted log group.
+    :param deletion_protection: The load balancer cannot be deleted while this is on.
+        Default: - True; turn it off before deleting the stack.
+    :param idle_timeout: How long an idle connection stays open.
+        Default: - 60 s (the ALB default).
+    :param web_acl_arn: AWS WAF web ACL to associate.
+        Default: - a web ACL is created with the AWS managed common and known-bad-inputs rule
+        groups, logging to an encrypted log group.
     """
 
     public: bool = False
@@ -170,44 +176,70 @@ class FargateService(Construct):
         """
         :param cluster: ECS cluster (its VPC's private subnets with egress are used).
         :param repository: ECR repository of the image, in this account (replicated in production).
-        :param image_digest: ``sha256:<64 hex>``, or a token such as a CfnParameter's value. A token
-            that resolves to an empty string means "no release yet": zero tasks. Required.
-        :param container_port: Port the app listens on. ``None`` for workers. Default: - 8080.
-        :param cpu: Fargate CPU units. Default: - 256.
-        :param memory: MiB, a valid Fargate combination with ``cpu``. Default: - 512.
-        :param architecture: Default: - ``CpuArchitecture.X86_64``.
-        :param desired_count: Tasks when the service is created. Default: - 1.
-        :param min_count: Autoscaling lower bound. Default: - ``desired_count``.
+        :param image_digest: The image by digest, or a token such as a CfnParameter's value.
+            A digest is ``sha256:<64 hex>``. A token that resolves to an empty string means
+            "no release yet": zero tasks. Required.
+        :param container_port: Port the app listens on. ``None`` for workers.
+            Default: - 8080.
+        :param cpu: Fargate CPU units.
+            Default: - 256.
+        :param memory: MiB, a valid Fargate combination with ``cpu``.
+            Default: - 512.
+        :param architecture: CPU architecture of the task; the image must be built for it.
+            Default: - ``CpuArchitecture.X86_64``.
+        :param desired_count: Tasks when the service is created.
+            Default: - 1.
+        :param min_count: Autoscaling lower bound.
+            Default: - ``desired_count``.
         :param max_count: Autoscaling upper bound; above ``min_count`` enables CPU target
             tracking. Default: - ``desired_count`` (no autoscaling).
-        :param cpu_target_percent: CPU utilization the autoscaler aims at. Default: - 60.
+        :param cpu_target_percent: CPU utilization the autoscaler aims at.
+            Default: - 60.
         :param spot_share: Share of tasks on Fargate Spot (0-1); needs ``allow_spot``; one task
             stays on regular Fargate. Default: - 0.
-        :param allow_spot: Opt in to Fargate Spot (non-production only). Default: - False.
-        :param environment: Plain configuration variables. Default: - none.
+        :param allow_spot: Opt in to Fargate Spot (non-production only).
+            Default: - False.
+        :param environment: Plain configuration variables.
+            Default: - none.
         :param not_secret: ``environment`` names that look like credentials but are not.
             Default: - none.
-        :param secrets: Env var name -> Secrets Manager secret (complete ARN). Default: - none.
-        :param ssm_parameters: Env var name -> SSM parameter, injected by ECS. Default: - none.
-        :param health_check_path: ALB health check path. Default: - ``/healthz``.
-        :param load_balancer: ALB options; ``None`` for a worker. Default: - no load balancer.
-        :param readonly_root_filesystem: Default: - True.
+        :param secrets: Env var name -> Secrets Manager secret (complete ARN).
+            Default: - none.
+        :param ssm_parameters: Env var name -> SSM parameter, injected by ECS.
+            Default: - none.
+        :param health_check_path: ALB health check path.
+            Default: - ``/healthz``.
+        :param load_balancer: ALB options; ``None`` for a worker.
+            Default: - no load balancer.
+        :param readonly_root_filesystem: Mount the container's root filesystem read-only (write
+            to ``scratch_paths``). Default: - True.
         :param scratch_paths: Writable task-local volumes mounted at these paths (e.g. ``/tmp``).
             Default: - none.
-        :param run_as_user: ``user``, ``uid`` or ``uid:gid``; never root. Default: - the image's USER.
-        :param stop_timeout: SIGTERM to SIGKILL. Default: - 30 s.
-        :param health_check_grace_period: Load-balanced services only. Default: - 30 s.
-        :param deregistration_delay: ALB draining time. Default: - 30 s.
-        :param log_retention: Default: - three months.
-        :param log_encryption_key: KMS key of the log group. Default: - a key is created
-            (rotation on, usable by CloudWatch Logs for this account's log groups only).
+        :param run_as_user: The container's user, never root. As ``user``, ``uid`` or
+            ``uid:gid``. Default: - the image's USER.
+        :param stop_timeout: SIGTERM to SIGKILL.
+            Default: - 30 s.
+        :param health_check_grace_period: Load-balanced services only.
+            Default: - 30 s.
+        :param deregistration_delay: ALB draining time.
+            Default: - 30 s.
+        :param log_retention: Retention of the container log group.
+            Default: - three months.
+        :param log_encryption_key: KMS key of the log group.
+            Default: - a key is created (rotation on, usable by CloudWatch Logs for this
+            account's log groups only).
         :param error_log_pattern: CloudWatch Logs filter pattern of error records.
             Default: - ``{ $.level = "ERROR" }``.
-        :param error_alarm_threshold: Error records per minute that raise the alarm. Default: - 1.
-        :param alarm_topic: SNS topic notified by the error alarm. Default: - no action.
-        :param alarm_rollback: Roll a deploy back when the error alarm fires. Default: - False.
-        :param enable_execute_command: ECS Exec. Default: - False.
-        :param removal_policy: Log group, key and created bucket. Default: - RETAIN.
+        :param error_alarm_threshold: Error records per minute that raise the alarm.
+            Default: - 1.
+        :param alarm_topic: SNS topic notified by the error alarm.
+            Default: - no action.
+        :param alarm_rollback: Roll a deploy back when the error alarm fires.
+            Default: - False.
+        :param enable_execute_command: ECS Exec.
+            Default: - False.
+        :param removal_policy: Log group, key and created bucket.
+            Default: - RETAIN.
         :param service_name: Names the error metric (``ContainerDelivery/<name>``
             ``ErrorLogRecords``) and descriptions. Default: - the construct's unique id.
         :param audit_log_bucket: Also archive every log record in this bucket for long-term

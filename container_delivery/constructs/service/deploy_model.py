@@ -46,6 +46,7 @@ class RollingDeployModel:
 
     @property
     def seconds(self) -> float:
+        """Modeled seconds of one rolling deploy: grace period + healthy checks + draining."""
         return (
             self.grace_seconds
             + self.healthy_threshold * self.interval_seconds
@@ -80,7 +81,8 @@ def rolling_deploy_model(
 ) -> RollingDeployModel:
     """The model's terms for the load-balanced ``AWS::ECS::Service`` of ``template``.
 
-    :param service_id: Logical id of the service. Default: - the only load-balanced service.
+    :param service_id: Logical id of the service.
+        Default: - the only load-balanced service.
     :raises ValueError: no (or more than one, without ``service_id``) load-balanced service, or
         a term that is not a literal.
     """
