@@ -1,6 +1,7 @@
 # container-delivery: everything a fresh clone needs is installed by these targets.
 #   make synth   set up (.venv, Python deps, pinned Node 22 + CDK CLI) and synthesize the reference app
 #   make test    set up and run the test suite (unit tests + one full nag/cfn-lint pass)
+#   make docs    the API reference (HTML) from the docstrings of the public API, into docs/api/
 #   make plan    print the bootstrap and deploy commands for a config (ARGS="--config PATH")
 #   make cdk     run the pinned CDK CLI with the venv's Python, e.g. ARGS="diff --exclusively webapp-staging"
 # Set-up is idempotent: a stamp file per toolchain, redone only when its manifest changes.
@@ -25,10 +26,10 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 # Arguments for `make plan` and `make cdk`.
 ARGS ?=
 
-.PHONY: help setup synth test lint audit bench plan cdk clean
+.PHONY: help setup synth test lint audit bench docs plan cdk clean
 
 help:
-	@echo "make synth | test | lint | audit | bench | plan | cdk ARGS=... | clean"
+	@echo "make synth | test | lint | docs | audit | bench | plan | cdk ARGS=... | clean"
 
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +59,16 @@ lint: setup
 audit: setup
 	$(PY) -m container_delivery.compliance.report --out audit
 
+# The public API: the packages whose __all__ lists the public names (pdoc documents exactly those).
+API_MODULES := container_delivery.constructs container_delivery.constructs.pipeline \
+	container_delivery.constructs.registry container_delivery.constructs.service \
+	container_delivery.compliance container_delivery.scan_gate
+DOCS_OUT ?= docs/api
+
+# pdoc, configured for the reST docstrings, failing on any pdoc warning (docs/api_reference.py).
+docs: setup
+	$(PY) docs/api_reference.py $(DOCS_OUT) $(API_MODULES)
+
 bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/sync_readme.py
@@ -69,4 +80,4 @@ cdk: setup
 	cdk $(ARGS)
 
 clean:
-	rm -rf cdk.out audit bench/work .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out audit docs/api bench/work .pytest_cache .mypy_cache .ruff_cache

@@ -1,19 +1,42 @@
-"""The public API: every construct and props type of container-delivery.
+"""The public API of the constructs: everything an app needs, from one import.
 
-``from container_delivery.constructs import FargateService, SecureTopic, ...``. Modules whose name
-starts with ``_`` are private.
+::
+
+    from container_delivery.constructs import (
+        DeliveryPipeline,
+        FargateService,
+        PromotionFunction,
+        ServiceNetwork,
+        ServiceRepository,
+    )
+
+The names below are the constructs, the props types they take and the constants needed to wire
+them together. The modules they are defined in (``pipeline``, ``registry``, ``service``,
+``network``, ``promotion``) stay importable, but only the names listed in ``__all__`` here and in
+those subpackages are public; modules and names with a leading underscore are not.
+
+| piece | constructs | props and constants |
+|---|---|---|
+| network | `ServiceNetwork` | |
+| registry | `ServiceRepository`, `SourceRegistry`, `DestinationRegistry`, `ReplicationMonitor` | `ReplicationDestination` |
+| service | `FargateService` | `LoadBalancerOptions`, `ServiceSecret` |
+| promotion | `PromotionFunction`, `PromotionReadRole` | `ReplicationCheck` |
+| pipeline | `DeliveryPipeline`, `ReleaseSource`, `DeployRole` | `DeployTarget`, `BuildOptions`, `ToolVersions`, `Download`, `DEFAULT_TOOLS`, `STAGING_URL_VARIABLE`, `GITHUB_OIDC_URL`, `GITHUB_AUDIENCE`, `github_oidc_provider_arn` |
+
+cdk-nag packs and ``acknowledge()`` are in ``container_delivery.compliance``.
 """
 
 from .network import ServiceNetwork
 from .pipeline import (
+    DEFAULT_TOOLS,
     GITHUB_AUDIENCE,
     GITHUB_OIDC_URL,
-    RELEASE_OUTPUTS,
     STAGING_URL_VARIABLE,
     BuildOptions,
     DeliveryPipeline,
     DeployRole,
     DeployTarget,
+    Download,
     ReleaseSource,
     ToolVersions,
     github_oidc_provider_arn,
@@ -27,18 +50,18 @@ from .registry import (
     SourceRegistry,
 )
 from .service import FargateService, LoadBalancerOptions, ServiceSecret
-from .topic import SecureTopic
 
 __all__ = [
+    "DEFAULT_TOOLS",
     "GITHUB_AUDIENCE",
     "GITHUB_OIDC_URL",
-    "RELEASE_OUTPUTS",
     "STAGING_URL_VARIABLE",
     "BuildOptions",
     "DeliveryPipeline",
     "DeployRole",
     "DeployTarget",
     "DestinationRegistry",
+    "Download",
     "FargateService",
     "LoadBalancerOptions",
     "PromotionFunction",
@@ -47,7 +70,6 @@ __all__ = [
     "ReplicationCheck",
     "ReplicationDestination",
     "ReplicationMonitor",
-    "SecureTopic",
     "ServiceNetwork",
     "ServiceRepository",
     "ServiceSecret",
