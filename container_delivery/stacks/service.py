@@ -46,13 +46,9 @@ class NetworkStack(cdk.Stack):
     """VPC, ECS cluster and the alarm topic of one environment.
 
     The zones are the region's first ``network.max_azs`` zones, chosen by CloudFormation at deploy
-    time (``Fn::Select``/``Fn::GetAZs``): no context lookup (which needs AWS credentials at synth)
-    and no zone names hard-coded in the template (which differ per account).
+    time (``Fn::Select``/``Fn::GetAZs``): no zone names hard-coded in the template (which differ
+    per account). ``ServiceNetwork`` looks nothing up, so the stack needs no AWS credentials.
     """
-
-    @property
-    def availability_zones(self) -> list[str]:
-        return [cdk.Fn.select(index, cdk.Fn.get_azs()) for index in range(self._zone_count)]
 
     def __init__(
         self,
@@ -72,12 +68,11 @@ class NetworkStack(cdk.Stack):
             termination_protection=env_name == "production",
         )
         zones = config.network.max_azs
-        self._zone_count = zones
         self.network = ServiceNetwork(
             self,
             "Network",
             cidr=config.network.cidr(env_name),
-            availability_zones=self.availability_zones,
+            availability_zones=[cdk.Fn.select(index, cdk.Fn.get_azs()) for index in range(zones)],
             # One NAT gateway is enough for staging; production survives a zone failure.
             nat_gateways=1 if env_name == "staging" else zones,
         )
