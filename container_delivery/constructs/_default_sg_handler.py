@@ -1,9 +1,7 @@
-"""Custom resource handler that closes a VPC's default security group.
+"""Custom resource handler: close a VPC's default security group (Delete reopens it).
 
-Create and Update remove the two rules AWS gives every default group (all traffic from the group
-itself, all traffic out); Delete puts them back. The outcome goes to CloudFormation's response URL.
-ServiceNetwork inlines this file as the function's code: standard library and boto3 only, and
-under 4096 characters.
+The rules removed are the two AWS gives every default group: all traffic from the group itself,
+all traffic out. Inlined as the function's code: stdlib and boto3 only, under 4096 characters.
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ def default_rules(group_id: str, account: str) -> tuple[dict[str, Any], dict[str
 
 
 def close(ec2: Any, group_id: str, account: str) -> None:
-    """Revoke both default rules; a rule already gone is fine (repeated or updated resource)."""
+    """Revoke both default rules; a rule already gone is fine."""
     ingress, egress = default_rules(group_id, account)
     for revoke, rule in (
         (ec2.revoke_security_group_ingress, ingress),
@@ -42,7 +40,7 @@ def close(ec2: Any, group_id: str, account: str) -> None:
 
 
 def reopen(ec2: Any, group_id: str, account: str) -> None:
-    """Authorize both default rules again; a rule already there or a deleted group is fine."""
+    """Authorize both default rules again; a rule already there or a group gone is fine."""
     ingress, egress = default_rules(group_id, account)
     for authorize, rule in (
         (ec2.authorize_security_group_ingress, ingress),
@@ -68,7 +66,7 @@ def respond(event: dict[str, Any], status: str, reason: str, physical_id: str) -
     url = event["ResponseURL"]
     if not url.startswith("https://"):
         raise ValueError(f"ResponseURL {url!r} is not an https URL")
-    # The pre-signed S3 URL is signed without a content type: send none.
+    # The URL is signed without a content type: send none.
     request = urllib.request.Request(  # noqa: S310 (https checked above)
         url, data=json.dumps(body).encode(), method="PUT", headers={"Content-Type": ""}
     )
@@ -79,18 +77,20 @@ def respond(event: dict[str, Any], status: str, reason: str, physical_id: str) -
 def handler(event: dict[str, Any], context: Any, ec2: Any = None) -> None:
     props = event["ResourceProperties"]
     group_id, account = props["DefaultSecurityGroupId"], props["Account"]
+    # Never a new physical id on Update: CloudFormation would then delete the old one (reopening
+    # the group), e.g. when this function replaces the handler of another version.
+    physical_id = event.get("PhysicalResourceId", group_id)
     status, reason = "SUCCESS", f"default security group {group_id}"
     try:
         ec2 = ec2 or boto3.client("ec2", config=Config(retries={"mode": "standard"}))
-        # A new group id on Update means a new physical id: CloudFormation then deletes the old
-        # one, which reopens the old group.
         if event["RequestType"] == "Delete":
             reopen(ec2, group_id, account)
         else:
+            old = event.get("OldResourceProperties", props)["DefaultSecurityGroupId"]
+            if old != group_id:
+                reopen(ec2, old, account)
             close(ec2, group_id, account)
-    except (
-        Exception
-    ) as error:  # every failure must reach CloudFormation, or the stack waits an hour
+    except Exception as error:  # CloudFormation must hear of every failure, or it waits an hour
         status, reason = "FAILED", f"{type(error).__name__}: {error}"
     print(json.dumps({"request": event["RequestType"], "status": status, "reason": reason}))
-    respond(event, status, reason, group_id)
+    respond(event, status, reason, physical_id)

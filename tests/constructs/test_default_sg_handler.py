@@ -58,9 +58,8 @@ def responses(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return sent
 
 
-@pytest.mark.parametrize("request_type", ["Create", "Update"])
-def test_create_and_update_revoke_both_default_rules(
-    ec2: tuple[Any, Stubber], responses: list[dict[str, Any]], request_type: str
+def test_create_revokes_both_default_rules(
+    ec2: tuple[Any, Stubber], responses: list[dict[str, Any]]
 ) -> None:
     client, stubber = ec2
     stubber.add_response(
@@ -70,7 +69,7 @@ def test_create_and_update_revoke_both_default_rules(
         "revoke_security_group_egress", {}, {"GroupId": GROUP, "IpPermissions": [EGRESS]}
     )
 
-    closer.handler(_event(request_type), None, ec2=client)
+    closer.handler(_event("Create"), None, ec2=client)
 
     assert responses == [
         {
@@ -82,6 +81,54 @@ def test_create_and_update_revoke_both_default_rules(
             "LogicalResourceId": "NetworkVpcRestrictDefaultSecurityGroupCustomResource491E144D",
         }
     ]
+
+
+def test_an_update_keeps_the_physical_id_so_cloudformation_sends_no_delete(
+    ec2: tuple[Any, Stubber], responses: list[dict[str, Any]]
+) -> None:
+    # GIVEN the resource was created by another handler (CDK's provider used the request id)
+    event = {
+        **_event("Update"),
+        "PhysicalResourceId": "4c2a1f0e-request-id",
+        "OldResourceProperties": {"DefaultSecurityGroupId": GROUP, "Account": ACCOUNT},
+    }
+    client, stubber = ec2
+    stubber.add_response("revoke_security_group_ingress", {})
+    stubber.add_response("revoke_security_group_egress", {})
+    # WHEN this function handles the update
+    closer.handler(event, None, ec2=client)
+    # THEN the physical id is unchanged (a new one would make CloudFormation reopen the group)
+    assert responses[0]["PhysicalResourceId"] == "4c2a1f0e-request-id"
+    assert responses[0]["Status"] == "SUCCESS"
+
+
+def test_an_update_to_another_group_reopens_the_old_and_closes_the_new(
+    ec2: tuple[Any, Stubber], responses: list[dict[str, Any]]
+) -> None:
+    old = "sg-0aaaaaaaaaaaaaaaa"
+    event = {
+        **_event("Update"),
+        "PhysicalResourceId": GROUP,
+        "OldResourceProperties": {"DefaultSecurityGroupId": old, "Account": ACCOUNT},
+    }
+    old_ingress = {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": old, "UserId": ACCOUNT}]}
+    client, stubber = ec2
+    stubber.add_response(
+        "authorize_security_group_ingress", {}, {"GroupId": old, "IpPermissions": [old_ingress]}
+    )
+    stubber.add_response(
+        "authorize_security_group_egress", {}, {"GroupId": old, "IpPermissions": [EGRESS]}
+    )
+    stubber.add_response(
+        "revoke_security_group_ingress", {}, {"GroupId": GROUP, "IpPermissions": [INGRESS]}
+    )
+    stubber.add_response(
+        "revoke_security_group_egress", {}, {"GroupId": GROUP, "IpPermissions": [EGRESS]}
+    )
+
+    closer.handler(event, None, ec2=client)
+
+    assert responses[0]["Status"] == "SUCCESS"
 
 
 def test_a_rule_already_revoked_is_not_an_error(
