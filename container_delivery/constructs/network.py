@@ -94,8 +94,8 @@ class ServiceNetwork(Construct):
         """
         :param cidr: Literal IPv4 CIDR of the VPC, e.g. ``10.10.0.0/16``; it must hold a public
             /24 and a private /20 per zone (2 zones: a /18 or larger).
-        :param availability_zones: At least two zones: names (``eu-west-1a``) or tokens such as
-            ``Fn.select(0, Fn.get_azs())``. Never looked up.
+        :param availability_zones: At least two zones, as names (``eu-west-1a``) or tokens such
+            as ``Fn.select(0, Fn.get_azs())``. Never looked up.
         :param availability_zone_ids: Pin the subnets by zone id instead (e.g. ``euw1-az1``), one per
             zone of ``availability_zones``: the same physical zones in every account, and no
             hard-coded zone names in the template (cfn-lint W3010). Default: - zone names.
