@@ -594,11 +594,7 @@ def _acknowledge_outside_vpc(function: lambda_.Function) -> None:
 def _acknowledge_no_reserved_concurrency(function: lambda_.Function) -> None:
     acknowledge(
         function,
-        [
-            "NIST.800.53.R5-LambdaConcurrency",
-            "HIPAA.Security-LambdaConcurrency",
-            "PCI.DSS.321-LambdaConcurrency",
-        ],
+        ["NIST.800.53.R5-LambdaConcurrency", "HIPAA.Security-LambdaConcurrency"],
         "Lambda refuses any reserved concurrency while the account's concurrency quota is the "
         "new-account default of 10 (the unreserved pool may not drop below 10), so a reservation "
         "by default would make the first deploy fail; the function runs once per release and is "
