@@ -122,3 +122,20 @@ def test_app_entry_point_reports_a_bad_config_without_a_traceback(
     assert result.returncode == 2
     assert "accounts.production.id: '12345' is not a 12-digit AWS account id" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_scratch_paths_default_to_tmp_and_can_be_set(raw: dict[str, Any]) -> None:
+    # GIVEN one service without the key and one with its own list
+    raw["services"][0].pop("scratch_paths", None)
+    raw["services"][1]["scratch_paths"] = ["/tmp", "/var/cache/app"]
+    # WHEN the config is parsed
+    webapp, worker = parse_config(raw).services
+    # THEN the default is /tmp (the root filesystem is read-only) and a list is taken as given
+    assert webapp.scratch_paths == ("/tmp",)
+    assert worker.scratch_paths == ("/tmp", "/var/cache/app")
+
+
+def test_scratch_paths_must_be_absolute(raw: dict[str, Any]) -> None:
+    raw["services"][0]["scratch_paths"] = ["tmp"]
+    with pytest.raises(ConfigError, match=r"services\[0\]\.scratch_paths: list \['tmp'\] must be"):
+        parse_config(raw)

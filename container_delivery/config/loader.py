@@ -193,6 +193,7 @@ _SERVICE_KEYS = {
     "public",
     "environment",
     "secrets",
+    "scratch_paths",
     "staging",
     "production",
 }
@@ -226,6 +227,16 @@ def _service(c: _Checker, path: str, raw: Any) -> ServiceConfig:
     health = data.get("health_check_path", "/healthz")
     if not isinstance(health, str) or not health.startswith("/"):
         c.add(f"{path}.health_check_path", f"{_show(health)} must be a path starting with '/'")
+    scratch = data.get("scratch_paths", ["/tmp"])  # noqa: S108 - a task volume
+    if not isinstance(scratch, list) or not all(
+        isinstance(p, str) and p.startswith("/") and p.rstrip("/") for p in scratch
+    ):
+        c.add(
+            f"{path}.scratch_paths",
+            f"{_show(scratch)} must be a list of absolute paths other than '/', e.g. ['/tmp'] "
+            "([] for none)",
+        )
+        scratch = []
     return ServiceConfig(
         name=name,
         github_repository=c.string(
@@ -243,6 +254,7 @@ def _service(c: _Checker, path: str, raw: Any) -> ServiceConfig:
         public=c.boolean(f"{path}.public", data.get("public", True)),
         environment=c.str_map(f"{path}.environment", data.get("environment")),
         secrets=_secrets(c, f"{path}.secrets", data.get("secrets")),
+        scratch_paths=tuple(scratch),
         staging=_settings(c, f"{path}.staging", data.get("staging")),
         production=_settings(c, f"{path}.production", data.get("production")),
     )

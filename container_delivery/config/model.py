@@ -62,6 +62,8 @@ class ServiceConfig:
     public: bool = True
     environment: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, SecretRef] = field(default_factory=dict)
+    #: Writable task-local volumes; the root filesystem is read-only. ``()`` for none.
+    scratch_paths: tuple[str, ...] = ("/tmp",)  # noqa: S108 - a task volume, not the host's /tmp
     staging: EnvironmentSettings = field(default_factory=EnvironmentSettings)
     production: EnvironmentSettings = field(default_factory=EnvironmentSettings)
 

@@ -169,6 +169,7 @@ class ServiceStack(cdk.Stack):
             environment=service.environment_for(env_name),
             secrets=secrets,
             health_check_path=service.health_check_path,
+            scratch_paths=service.scratch_paths,
             load_balancer=load_balancer,
             alarm_topic=network.alarm_topic,
             alarm_rollback=True,

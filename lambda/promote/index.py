@@ -1,8 +1,8 @@
-"""Promote a released image: tag the digest staging ran, then wait until it is replicated.
+"""Promote a released image: tag the digest staging ran, then wait until the tag is replicated.
 
 The function adds the release tag to the exact image that passed staging (by digest, or by the
 source tag that resolves to it) in the source registry, and then waits, bounded and with backoff,
-until ECR replication has delivered that digest to the production registry. Production deploys by
+until ECR replication has delivered that release tag, on that digest, to the production registry. Production deploys by
 digest only; tags are for people.
 
 Dependencies: boto3/botocore and the standard library only. boto3 is part of the AWS Lambda Python
@@ -10,8 +10,8 @@ runtime, so the function is shipped as this single file, without a ``requirement
 
 ECR calls per promotion: one ``BatchGetImage`` (the source image and the current state of every
 release tag in one call) plus one ``PutImage`` per release tag that is not there yet: 2 for one new
-tag, 1 when the promotion is repeated. The replication check is a ``DescribeImages`` per poll in
-the destination registry.
+tag, 1 when the promotion is repeated. The replication check is a ``DescribeImages`` by release
+tag per poll (one per release tag not confirmed yet) in the destination registry.
 
 See README.md next to this file for the event shapes, outputs, errors and environment variables.
 """
@@ -547,6 +547,7 @@ def wait_for_replication(
     *,
     repository: str,
     digest: str,
+    tags: Sequence[str],
     registry_id: str,
     deadline: float,
     started_at: float,
@@ -555,41 +556,68 @@ def wait_for_replication(
     first_delay: float = FIRST_POLL_DELAY_SECONDS,
     max_delay: float = MAX_POLL_DELAY_SECONDS,
 ) -> int:
-    """Poll DescribeImages in the destination until ``digest`` is there; return the checks made.
+    """Poll the destination until every release tag is there on ``digest``; return the checks.
 
-    Capped exponential backoff (2, 4, 8, 16, 30, 30... s), never sleeping past ``deadline``.
-    Raises ReplicationTimeout when the deadline passes first; other errors (e.g. AccessDenied)
-    are raised at once.
+    The digest alone proves nothing: build tags replicate at push, so the digest is in the
+    destination long before the promotion. The release tag is what keeps the running image out of
+    the lifecycle rules there, so each tag is looked up (DescribeImages by imageTag) and its digest
+    compared. A tag on another digest is an error at once (tags are immutable there: waiting
+    cannot fix it). Capped exponential backoff (2, 4, 8, 16, 30, 30... s), never sleeping past
+    ``deadline``; ReplicationTimeout when the deadline passes first; other errors (e.g.
+    AccessDenied) are raised at once.
     """
     checks = 0
     delay = first_delay
+    pending = list(dict.fromkeys(tags))
     while True:
         checks += 1
-        try:
-            ecr.describe_images(
-                registryId=registry_id,
-                repositoryName=repository,
-                imageIds=[{"imageDigest": digest}],
-            )
+        for tag in list(pending):
+            found = _destination_tag_digest(ecr, registry_id, repository, tag)
+            if found is None:
+                continue
+            if found != digest:
+                raise PromotionError(
+                    f"release tag {tag} points to {found} in repository {repository} of registry "
+                    f"{registry_id} ({ecr.meta.region_name}), not to {digest}: the destination "
+                    "holds another image under this release tag (tags are immutable there), so "
+                    "production would not run what staging ran. Release under a new git tag, or "
+                    "find out who pushed that tag to the production registry"
+                )
+            pending.remove(tag)
+        if not pending:
             return checks
-        except ClientError as error:
-            # replication creates the repository on first delivery
-            if error_code(error) not in {"ImageNotFoundException", "RepositoryNotFoundException"}:
-                raise
         remaining = deadline - clock()
         if remaining <= 0:
             waited = clock() - started_at
             raise ReplicationTimeout(
-                f"replication has not delivered {digest} to repository {repository} in registry "
-                f"{registry_id} ({ecr.meta.region_name}) yet: waited {waited:.0f} s, {checks} "
-                "checks. ECR replication is asynchronous (usually seconds, documented as most "
-                "within 30 minutes): retry the promotion later (it is idempotent), or check the "
-                "registry's replication rules for this repository",
+                f"replication has not delivered release tag {', '.join(pending)} of {digest} to "
+                f"repository {repository} in registry {registry_id} ({ecr.meta.region_name}) yet: "
+                f"waited {waited:.0f} s, {checks} checks. ECR replication is asynchronous "
+                "(usually seconds, documented as most within 30 minutes): retry the promotion "
+                "later (it is idempotent), or check the registry's replication rules for this "
+                "repository",
                 waited_seconds=waited,
                 checks=checks,
             )
         sleep(min(delay, remaining))
         delay = min(delay * 2, max_delay)
+
+
+def _destination_tag_digest(
+    ecr: ECRClient, registry_id: str, repository: str, tag: str
+) -> str | None:
+    """The digest ``tag`` points to in the destination, or None when it is not there (yet)."""
+    try:
+        response = ecr.describe_images(
+            registryId=registry_id, repositoryName=repository, imageIds=[{"imageTag": tag}]
+        )
+    except ClientError as error:
+        # replication creates the repository on first delivery
+        if error_code(error) in {"ImageNotFoundException", "RepositoryNotFoundException"}:
+            return None
+        raise
+    details = response.get("imageDetails", [])
+    return details[0].get("imageDigest") if details else None
 
 
 def error_code(error: ClientError) -> str:
@@ -717,6 +745,7 @@ def execute(
         dest_ecr,
         repository=promotion.repository,
         digest=promotion.digest,
+        tags=promotion.release_tags,
         registry_id=registry_id,
         deadline=min(started_at + settings.replication_timeout_seconds, budget_end),
         started_at=started_at,

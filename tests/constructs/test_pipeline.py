@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+import botocore.session
 import pytest
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
+from botocore.validate import ParamValidator
 
 from container_delivery.constructs.pipeline import (
     STAGES,
@@ -156,6 +158,82 @@ def test_an_object_created_event_for_the_source_key_starts_the_pipeline(
     assert _flat(rule["Targets"][0]["Arn"]).endswith(f":<{pipeline_id}>")
 
 
+#: An S3 "Object Created" event as EventBridge delivers it (S3 user guide, EventBridge examples).
+OBJECT_CREATED = {
+    "version": "0",
+    "id": "17793124-05d4-b198-2fde-7ededc63b103",
+    "detail-type": "Object Created",
+    "source": "aws.s3",
+    "account": STAGING_ACCOUNT,
+    "time": "2026-12-02T14:00:00Z",
+    "region": REGION,
+    "resources": ["arn:aws:s3:::webapp-source"],
+    "detail": {
+        "version": "0",
+        "bucket": {"name": "webapp-source"},
+        "object": {
+            "key": "source/webapp.zip",
+            "size": 5,
+            "etag": "b1946ac92492d2347c6235b4d2611184",
+            "version-id": "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e",
+            "sequencer": "00617F08299329D189",
+        },
+        "request-id": "N4N7GDK58NMKJ12R",
+        "requester": STAGING_ACCOUNT,
+        "source-ip-address": "1.2.3.4",
+        "reason": "PutObject",
+    },
+}
+
+
+def _transform(transformer: dict[str, Any], event: dict[str, Any]) -> Any:
+    """EventBridge's input transformer: dot paths, then <name> placeholders in the template.
+
+    A placeholder inside quotes takes the raw text; one outside quotes takes the JSON value.
+    """
+    values: dict[str, Any] = {}
+    for name, path in transformer["InputPathsMap"].items():
+        value: Any = event
+        for part in path.removeprefix("$.").split("."):
+            value = value[part]
+        values[name] = value
+    text = transformer["InputTemplate"]
+    for name, value in values.items():
+        text = text.replace(f'"<{name}>"', json.dumps(str(value)))
+        text = text.replace(f"<{name}>", json.dumps(value))
+    return json.loads(text)
+
+
+def test_the_trigger_starts_the_pipeline_on_the_uploaded_object_version(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    # GIVEN the trigger rule's target, and an upload of the source archive
+    (target,) = _one(resources, "AWS::Events::Rule")["Targets"]
+    # WHEN EventBridge transforms the Object Created event for the pipeline
+    request = _transform(target["InputTransformer"], OBJECT_CREATED)
+    # THEN the execution builds exactly that version with the S3 source action
+    assert request == {
+        "sourceRevisions": [
+            {
+                "actionName": "Source",
+                "revisionType": "S3_OBJECT_VERSION_ID",
+                "revisionValue": "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e",
+            }
+        ]
+    }
+    assert request["sourceRevisions"][0]["actionName"] in _actions(resources)
+    assert _actions(resources)["Source"]["ActionTypeId"]["Provider"] == "S3"
+    # ... in a shape StartPipelineExecution accepts (botocore's service model)
+    shape = (
+        botocore.session.get_session()
+        .get_service_model("codepipeline")
+        .operation_model("StartPipelineExecution")
+        .input_shape
+    )
+    report = ParamValidator().validate({"name": "container-delivery-webapp", **request}, shape)
+    assert not report.has_errors(), report.generate_report()
+
+
 def test_nothing_polls_and_no_trail_is_needed(resources: dict[str, dict[str, Any]]) -> None:
     assert '"PollForSourceChanges": true' not in json.dumps(resources)
     assert _actions(resources)["Source"]["Configuration"]["PollForSourceChanges"] is False
@@ -226,6 +304,29 @@ def test_the_upload_role_may_only_put_the_source_object(
 def _project(resources: dict[str, dict[str, Any]], action: str) -> dict[str, Any]:
     project_id = _actions(resources)[action]["Configuration"]["ProjectName"]["Ref"]
     return resources[project_id]["Properties"]  # type: ignore[no-any-return]
+
+
+def test_the_build_keeps_the_kev_catalog_in_the_artifact_bucket_and_may_use_it(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    # GIVEN the build project's variables and its role's statements
+    variables = {
+        v["Name"]: _flat(v["Value"])
+        for v in _project(resources, "BuildAndGate")["Environment"]["EnvironmentVariables"]
+    }
+    bucket = next(k for k in _of_type(resources, "AWS::S3::Bucket") if "Artifacts" in k)
+    # THEN the cached catalog is an object of the artifact bucket
+    key = "kev-cache/known_exploited_vulnerabilities.json"
+    assert variables["KEV_CACHE_S3_URL"] == f"s3://<{bucket}>/{key}"
+    # ... which the build role may read (a failed download) and write (a good one)
+    statements = _policy_of_role(resources, _role_id(resources, "BuildRole"))
+    allowed = {
+        action
+        for statement in statements
+        if statement["Effect"] == "Allow" and statement["Resource"] == f"<{bucket}.Arn>/*"
+        for action in statement["Action"]
+    }
+    assert {"s3:GetObject", "s3:PutObject"} <= allowed
 
 
 def test_only_the_build_project_is_privileged(resources: dict[str, dict[str, Any]]) -> None:

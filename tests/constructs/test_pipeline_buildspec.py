@@ -21,6 +21,7 @@ import pytest
 from container_delivery.constructs.pipeline.buildspec import (
     BUILD_VARIABLES,
     CHECK_RELEASE,
+    CHECK_TAGS_FREE,
     DEPLOY_SCRIPT,
     READ_RELEASE,
     BuildOptions,
@@ -64,7 +65,9 @@ def test_the_image_is_pushed_only_after_the_gate(spec: dict[str, Any]) -> None:
     gate = _index(commands, "python3 -m container_delivery.scan_gate")
     push = _index(commands, "docker push")
     assert build < scan < gate < push
-    assert sum("docker push" in command for command in commands) == 2  # tag and git-<commit>
+    assert sum("docker push" in command for command in commands) == 2  # git tag and build tag
+    # both tags are checked free right before the first push (and early, before building)
+    assert commands[push - 1] == CHECK_TAGS_FREE
 
 
 def test_the_gate_command_line_is_one_the_scan_gate_accepts(spec: dict[str, Any]) -> None:
@@ -275,10 +278,11 @@ def test_deploy_updates_only_the_digest_with_the_previous_template(
     assert "ParameterKey=BootstrapVersion,UsePreviousValue=true" in update
     assert "ParameterKey=DesiredCount,UsePreviousValue=true" in update
     assert f"--role-arn {stub_aws['CFN_EXEC_ROLE_ARN']}" in update
-    assert "cloudformation wait stack-update-complete --stack-name webapp-staging" in calls
-    assert calls.index(update) < calls.index(
-        "cloudformation wait stack-update-complete --stack-name webapp-staging"
+    wait = (
+        "cloudformation wait stack-update-complete --region eu-west-1 --stack-name webapp-staging"
     )
+    assert wait in calls
+    assert calls.index(update) < calls.index(wait)
 
 
 def test_deploy_reports_the_service_url_or_none_for_a_worker(
@@ -394,3 +398,12 @@ def test_the_gate_step_passes_a_clean_report(
     result = _bash(_gate_step(spec), work, env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads((work / "reports" / "scan-gate.json").read_text())["passed"] is True
+
+
+def test_the_buildkit_image_is_configurable_and_checked() -> None:
+    mirror = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/mirror/buildkit@sha256:" + "d" * 64
+    spec = build_spec(BuildOptions(buildkit_image=mirror))
+    create = next(c for c in spec["phases"]["pre_build"]["commands"] if "buildx create" in c)
+    assert f'--driver-opt "image={mirror}"' in create
+    with pytest.raises(ValueError, match=r"buildkit_image 'moby/buildkit; rm -rf /' is not an"):
+        build_spec(BuildOptions(buildkit_image="moby/buildkit; rm -rf /"))

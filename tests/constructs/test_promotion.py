@@ -133,9 +133,24 @@ def test_function_runs_the_newest_python_on_arm64_with_the_promote_handler(built
                 "Handler": "index.handler",
                 "Timeout": 300,
                 "MemorySize": 256,
-                "ReservedConcurrentExecutions": 5,
             }
         ),
+    )
+
+
+def test_function_reserves_no_concurrency_by_default(built: Built) -> None:
+    # GIVEN a PromotionFunction with default props, deployed into a new account whose Lambda
+    # concurrency quota is 10 (Lambda refuses any reservation there)
+    # THEN the function reserves no concurrency
+    function = next(iter(built.function_template.find_resources("AWS::Lambda::Function").values()))
+    assert "ReservedConcurrentExecutions" not in function["Properties"]
+
+
+def test_reserved_concurrency_is_set_when_asked_for() -> None:
+    stack = new_stack()
+    _add_function(stack, reserved_concurrency=5)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::Function", {"ReservedConcurrentExecutions": 5}
     )
 
 

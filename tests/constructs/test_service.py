@@ -77,7 +77,11 @@ def _build(stack: cdk.Stack, **overrides: Any) -> FargateService:
         "service_name": "webapp",
     }
     props.update(overrides)
-    return FargateService(stack, "Web", **props)
+    return FargateService(stack, "Web", **{k: v for k, v in props.items() if v is not _DEFAULT})
+
+
+#: An override that leaves the prop out, so the construct's default applies.
+_DEFAULT = object()
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +201,35 @@ def test_a_literal_digest_needs_no_condition(worker: Template) -> None:
 
 
 # --- runtime hygiene ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def default_scratch() -> Template:
+    stack = new_stack("DefaultScratch")
+    _build(stack, scratch_paths=_DEFAULT)
+    return Template.from_stack(stack)
+
+
+def test_by_default_tmp_is_a_writable_task_volume_on_a_read_only_root(
+    default_scratch: Template,
+) -> None:
+    # GIVEN a service that names no scratch path (an app that writes to /tmp)
+    # THEN /tmp is a writable task-local volume and the root filesystem stays read-only
+    (definition,) = default_scratch.find_resources("AWS::ECS::TaskDefinition").values()
+    assert definition["Properties"]["Volumes"] == [{"Name": "scratch-0"}]
+    container = _container(default_scratch)
+    assert container["ReadonlyRootFilesystem"] is True
+    assert container["MountPoints"] == [
+        {"ContainerPath": "/tmp", "ReadOnly": False, "SourceVolume": "scratch-0"}
+    ]
+
+
+def test_no_scratch_path_when_asked_for_none() -> None:
+    stack = new_stack("NoScratch")
+    _build(stack, scratch_paths=())
+    (definition,) = Template.from_stack(stack).find_resources("AWS::ECS::TaskDefinition").values()
+    assert "Volumes" not in definition["Properties"]
+    assert "MountPoints" not in definition["Properties"]["ContainerDefinitions"][0]
 
 
 def test_the_container_runs_read_only_unprivileged_and_not_as_root(
@@ -435,6 +468,17 @@ INVALID: list[tuple[str, Callable[[cdk.Stack], dict[str, Any]], str]] = [
         r"stop_timeout 300 s is outside Fargate's 0 to 120 s",
     ),
     ("scratch", lambda s: {"scratch_paths": ["tmp"]}, r"scratch_paths path 'tmp' must be absolute"),
+    ("scratch root", lambda s: {"scratch_paths": ["/"]}, r"scratch_paths path '/' would hide"),
+    (
+        "scratch twice",
+        lambda s: {"scratch_paths": ["/tmp", "/tmp/"]},
+        r"scratch_paths path '/tmp/' is given twice",
+    ),
+    (
+        "scratch string",
+        lambda s: {"scratch_paths": "/tmp"},
+        r"scratch_paths '/tmp' is a string; give a list",
+    ),
     (
         "plain http",
         lambda s: {"load_balancer": LoadBalancerOptions(public=True)},

@@ -209,17 +209,17 @@ def test_logs_are_one_json_object_per_line_with_repository_digest_and_tags(
 
 
 # ------------------------------------------------------------------------ replication wait
-def test_replication_wait_succeeds_when_the_digest_arrives(
+def test_replication_wait_succeeds_when_the_release_tag_arrives(
     promote, ecr, destination_ecr, images, deps, fake_time, replicated
 ):
-    # GIVEN the image reaches the production registry only after the third wait
+    # GIVEN the release tag reaches the production registry only after the third wait
     manifest = images.manifest("a")
     digest = images.push(ecr, manifest, "build-17")
     destination_ecr.create_repository(repositoryName="webapp")
 
     def replicate(count: int) -> None:
         if count == 3:
-            images.push(destination_ecr, manifest, "build-17", digest=digest)
+            images.push(destination_ecr, manifest, "release-v1", digest=digest)
 
     fake_time.on_sleep = replicate
     # WHEN it is promoted
@@ -232,6 +232,44 @@ def test_replication_wait_succeeds_when_the_digest_arrives(
     )
 
 
+def test_replication_wait_waits_for_the_release_tag_not_only_the_digest(
+    promote, ecr, destination_ecr, images, deps, fake_time, replicated
+):
+    # GIVEN the digest is in production since the build pushed it (build tags replicate at push)
+    manifest = images.manifest("a")
+    digest = images.push(ecr, manifest, "git-0123456789ab")
+    destination_ecr.create_repository(repositoryName="webapp")
+    images.push(destination_ecr, manifest, "git-0123456789ab", digest=digest)
+    # ... and the release tag arrives only after the second wait
+
+    def replicate(count: int) -> None:
+        if count == 2:
+            images.push(destination_ecr, manifest, "release-v1", digest=digest)
+
+    fake_time.on_sleep = replicate
+    # WHEN it is promoted
+    promote.run({"repository": "webapp", "digest": digest, "git_tag": "v1"}, None, deps)
+    # THEN it kept waiting until the release tag was there on the same digest
+    assert fake_time.sleeps == [2.0, 4.0]
+    assert images.tag_digest(destination_ecr, "release-v1") == digest
+
+
+def test_a_release_tag_on_another_digest_in_production_fails_at_once(
+    promote, ecr, destination_ecr, images, deps, fake_time, replicated
+):
+    # GIVEN production already has release-v1 on another image
+    digest = images.push(ecr, images.manifest("a"), "git-0123456789ab")
+    destination_ecr.create_repository(repositoryName="webapp", imageTagMutability="IMMUTABLE")
+    other = images.push(destination_ecr, images.manifest("b"), "release-v1")
+    # WHEN the digest is promoted as v1
+    with pytest.raises(promote.PromotionError) as raised:
+        promote.run({"repository": "webapp", "digest": digest, "git_tag": "v1"}, None, deps)
+    # THEN it fails without waiting, naming both digests
+    assert fake_time.sleeps == []
+    assert f"release tag release-v1 points to {other} in repository webapp" in str(raised.value)
+    assert f"not to {digest}" in str(raised.value)
+
+
 def test_replication_wait_treats_a_missing_destination_repository_as_not_yet(
     promote, ecr, destination_ecr, images, deps, fake_time, replicated
 ):
@@ -242,7 +280,7 @@ def test_replication_wait_treats_a_missing_destination_repository_as_not_yet(
     def replicate(count: int) -> None:
         if count == 1:
             destination_ecr.create_repository(repositoryName="webapp")
-            images.push(destination_ecr, manifest, "build-17", digest=digest)
+            images.push(destination_ecr, manifest, "release-v1", digest=digest)
 
     fake_time.on_sleep = replicate
 
@@ -263,11 +301,11 @@ def test_replication_wait_times_out_saying_how_long_it_waited(
     with pytest.raises(promote.ReplicationTimeout) as raised:
         promote.run({"repository": "webapp", "digest": digest, "git_tag": "v1"}, None, deps)
     # THEN it waited exactly the timeout, with capped backoff, and says replication has not
-    # delivered the digest yet; the release tag stays in the source (a re-run is idempotent)
+    # delivered the release tag yet; the release tag stays in the source (a re-run is idempotent)
     assert fake_time.sleeps[:6] == [2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
     assert max(fake_time.sleeps) == 30.0
     assert sum(fake_time.sleeps) == pytest.approx(300.0)
-    assert f"replication has not delivered {digest}" in str(raised.value)
+    assert f"replication has not delivered release tag release-v1 of {digest}" in str(raised.value)
     assert "waited 300 s" in str(raised.value)
     assert images.tag_digest(ecr, "release-v1") == digest
 
@@ -433,7 +471,7 @@ def test_codepipeline_long_replication_wait_continues_in_a_new_invocation(
 
     # WHEN CodePipeline invokes it again with the token and the image arrives
     fake_time.now += 30
-    images.push(destination_ecr, manifest, "build-17", digest=digest)
+    images.push(destination_ecr, manifest, "release-v1.4.0", digest=digest)
     token = reports[0]["continuationToken"]
     second = promote.run(job_event(params, token=token), LambdaContext(fake_time, 300), deps)
     # THEN the job succeeds with the output variables

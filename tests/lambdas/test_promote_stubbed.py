@@ -236,6 +236,7 @@ def test_replication_check_fails_at_once_on_access_denied(promote, ecr):
             client,
             repository="webapp",
             digest=DIGEST,
+            tags=["release-v1"],
             registry_id="210987654321",
             deadline=600.0,
             started_at=0.0,
@@ -243,6 +244,34 @@ def test_replication_check_fails_at_once_on_access_denied(promote, ecr):
             clock=lambda: 0.0,
         )
     assert sleeps == []
+
+
+def test_replication_check_looks_up_the_release_tag_in_the_destination_registry(promote, ecr):
+    # GIVEN ECR answers for the release tag with the promoted digest
+    client, stubber = ecr
+    stubber.add_response(
+        "describe_images",
+        {"imageDetails": [{"imageDigest": DIGEST, "imageTags": ["release-v1", "git-abc"]}]},
+        expected_params={
+            "registryId": "210987654321",
+            "repositoryName": "webapp",
+            "imageIds": [{"imageTag": "release-v1"}],
+        },
+    )
+    # WHEN the replication check runs
+    checks = promote.wait_for_replication(
+        client,
+        repository="webapp",
+        digest=DIGEST,
+        tags=["release-v1"],
+        registry_id="210987654321",
+        deadline=600.0,
+        started_at=0.0,
+        sleep=lambda seconds: None,
+        clock=lambda: 0.0,
+    )
+    # THEN one DescribeImages by tag confirmed it
+    assert checks == 1
 
 
 @pytest.mark.parametrize("name", ["_ecr_client", "_codepipeline_client", "_sts_client"])

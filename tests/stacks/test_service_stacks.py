@@ -119,6 +119,16 @@ def test_production_pulls_from_its_own_account(webapp_production: Template) -> N
     assert "222222222222.dkr.ecr.eu-west-1." in image
 
 
+def test_the_configured_scratch_paths_are_writable_volumes(webapp_production: Template) -> None:
+    # the reference config gives webapp scratch_paths [/tmp]; the root filesystem stays read-only
+    (definition,) = webapp_production.find_resources("AWS::ECS::TaskDefinition").values()
+    container = definition["Properties"]["ContainerDefinitions"][0]
+    assert container["ReadonlyRootFilesystem"] is True
+    assert container["MountPoints"] == [
+        {"ContainerPath": "/tmp", "ReadOnly": False, "SourceVolume": "scratch-0"}
+    ]
+
+
 def test_worker_has_no_url(stacks: ServiceStacks) -> None:
     assert stacks.services[("orders-worker", "staging")].url is None
     assert stacks.services[("webapp", "staging")].url is not None

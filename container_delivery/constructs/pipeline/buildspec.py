@@ -21,6 +21,20 @@ KEV_URL: Final = (
     "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
 )
 
+DEFAULT_BUILDKIT_IMAGE: Final = "public.ecr.aws/vend/moby/buildkit:buildx-stable-1"
+"""The BuildKit image of the ``docker buildx`` builder, from ECR Public: Docker Hub's anonymous
+pull limit is shared by every CodeBuild host behind the same address. This is a community mirror
+of ``moby/buildkit``; to trust only your own registry, copy the image into a repository of the
+build account and pin it by digest (``BuildOptions.buildkit_image``)."""
+BUILD_TAG_PREFIX: Final = "git-"
+"""Prefix of the per-release build tag ``git-<12 of the commit>-<git tag>``; the registry's
+lifecycle rules keep the newest build images by this prefix (``DEFAULT_BUILD_TAG_PREFIX``)."""
+MAX_GIT_TAG_LENGTH: Final = 128 - len(BUILD_TAG_PREFIX) - 12 - 1
+"""Longest git tag a release may have: ECR image tags have at most 128 characters and the build
+tag adds ``git-``, 12 characters of the commit and ``-``."""
+KEV_CACHE_VARIABLE: Final = "KEV_CACHE_S3_URL"
+"""The build's variable naming where it keeps the last good KEV catalog (``s3://bucket/key``)."""
+
 BUILD_VARIABLES: Final[tuple[str, ...]] = ("IMAGE_DIGEST", "GIT_TAG", "GIT_COMMIT", "IMAGE_URI")
 """Variables the build action exports (``#{Build.IMAGE_DIGEST}`` ...)."""
 #: The JUnit report group of the scan gate, as named in the buildspec.
@@ -97,6 +111,10 @@ SHA-256 of each asset: ``BuildOptions.tools`` unless given."""
 
 _SHA256 = re.compile(r"[a-f0-9]{64}")
 _SAFE_PATH = re.compile(r"[A-Za-z0-9_./-]+")
+_IMAGE_REF = re.compile(
+    r"[a-z0-9.-]+(?::[0-9]+)?/[a-z0-9._/-]+(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@sha256:[a-f0-9]{64})?"
+)
 
 
 @dataclass(frozen=True)
@@ -105,7 +123,9 @@ class BuildOptions:
 
     Environment variables the project must set: ``REPOSITORY_URI`` (staging repository URI),
     ``REPOSITORY_NAME``, ``CACHE_REPOSITORY_URI`` (the build cache, never replicated), ``ECR_REGISTRY`` (``<account>.dkr.ecr.<region>.amazonaws.com``),
-    ``SCAN_GATE_S3_URL`` (``s3://bucket/key.zip`` of the scan-gate folder).
+    ``SCAN_GATE_S3_URL`` (``s3://bucket/key.zip`` of the scan-gate folder) and, with ``kev_url``,
+    ``KEV_CACHE_S3_URL`` (``s3://bucket/key`` of the last good KEV catalog, read when the download
+    fails and rewritten after every successful one).
 
     :param platform: Platform the image is built for; it must match the service's
         ``architecture`` (``FargateService`` defaults to X86_64, i.e. ``linux/amd64``).
@@ -122,12 +142,16 @@ class BuildOptions:
     :param threshold: Findings at or above this severity fail the gate.
         Default: - ``HIGH``.
     :param kev_url: CISA Known Exploited Vulnerabilities catalog downloaded by the build; a
-        finding listed there fails the gate at any severity. ``None`` skips it.
-        Default: - the CISA JSON feed.
+        finding listed there fails the gate at any severity. When the download fails, the build
+        uses the copy cached by the last good download (``KEV_CACHE_S3_URL``), saying so in its
+        log. ``None`` skips it. Default: - the CISA JSON feed.
     :param hadolint_failure_threshold: Lowest hadolint level that fails the lint step.
         Default: - ``error``.
     :param tools: Pinned downloads of the linters and scanners.
         Default: - ``DEFAULT_TOOLS`` (pinned hadolint and Trivy releases).
+    :param buildkit_image: The BuildKit image ``docker buildx`` runs, from a registry without
+        anonymous pull limits (a registry/repository:tag or @sha256 reference).
+        Default: - ``DEFAULT_BUILDKIT_IMAGE`` (ECR Public).
     """
 
     platform: Platform = "linux/arm64"
@@ -139,6 +163,7 @@ class BuildOptions:
     kev_url: str | None = KEV_URL
     hadolint_failure_threshold: Literal["error", "warning", "info", "style"] = "error"
     tools: ToolVersions = DEFAULT_TOOLS
+    buildkit_image: str = DEFAULT_BUILDKIT_IMAGE
 
     @property
     def arch(self) -> str:
@@ -162,6 +187,12 @@ def check_build_options(options: BuildOptions) -> list[str]:
                 f"{name} {value!r} must be a relative path inside the source archive "
                 "(letters, digits, '_', '.', '/', '-'; no '..')"
             )
+    if not _IMAGE_REF.fullmatch(options.buildkit_image):
+        problems.append(
+            f"buildkit_image {options.buildkit_image!r} is not an image reference "
+            "(registry/repository:tag or @sha256:digest, e.g. "
+            f"{DEFAULT_BUILDKIT_IMAGE!r})"
+        )
     pinned = [("hadolint", options.tools.hadolint), ("trivy", options.tools.trivy)]
     if options.scanner == "inspector":
         if options.tools.inspector_sbomgen is None:
@@ -217,8 +248,39 @@ def _install_commands(options: BuildOptions) -> list[str]:
         'python3 -m zipfile -e /tmp/scan-gate.zip "$TOOLS/container_delivery/scan_gate"',
     ]
     if options.kev_url:
-        commands.append(f'curl -fsSL -o "$TOOLS/kev.json" "{options.kev_url}"')
+        commands.append(kev_script(options.kev_url))
     return commands
+
+
+#: Exit 0 when the file is a KEV catalog (a ``vulnerabilities`` list), printing its version.
+_KEV_CHECK = (
+    "python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); "
+    'assert isinstance(d.get("vulnerabilities"), list); '
+    'print(d.get("catalogVersion", "?"), d.get("dateReleased", "?"))\' "$TOOLS/kev.json"'
+)
+
+
+def kev_script(kev_url: str) -> str:
+    """Download the KEV catalog; on failure fall back to the cached copy in S3, saying so.
+
+    A download that fails or is not a catalog (e.g. an error page) falls back to the copy the
+    last successful download stored at ``$KEV_CACHE_S3_URL``; a good download replaces that
+    copy. Without either, the build stops: the gate never runs without the catalog.
+    """
+    return f"""if curl -fsSL --retry 2 --max-time 120 -o "$TOOLS/kev.json" "{kev_url}" \\
+    && KEV_VERSION=$({_KEV_CHECK} 2>/dev/null); then
+  echo "KEV catalog $KEV_VERSION downloaded from {kev_url}"
+  aws s3 cp --no-progress --only-show-errors "$TOOLS/kev.json" "${KEV_CACHE_VARIABLE}" \\
+    || echo "WARNING: could not refresh the cached KEV catalog at ${KEV_CACHE_VARIABLE}"
+else
+  echo "WARNING: the KEV catalog download from {kev_url} failed; the gate uses the cached copy ${KEV_CACHE_VARIABLE}"
+  if ! aws s3 cp --no-progress --only-show-errors "${KEV_CACHE_VARIABLE}" "$TOOLS/kev.json" \\
+      || ! KEV_VERSION=$({_KEV_CHECK}); then
+    echo "No KEV catalog: the download failed and there is no usable cached copy at ${KEV_CACHE_VARIABLE}. Retry the build when {kev_url} is reachable." >&2
+    exit 1
+  fi
+  echo "WARNING: using the cached KEV catalog $KEV_VERSION (stored by the last build whose download succeeded)"
+fi"""
 
 
 READ_RELEASE = (
@@ -226,10 +288,23 @@ READ_RELEASE = (
     'GIT_COMMIT=$(python3 -c \'import json; print(json.load(open(".release.json"))["commit"])\')'
 )
 CHECK_RELEASE = (
-    'echo "$GIT_TAG" | grep -Eq "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$" || '
-    "{ echo \"git tag '$GIT_TAG' is not a valid image tag (letters, digits, _ . -; at most 128)\""
-    "; exit 1; }"
+    f'echo "$GIT_TAG" | grep -Eq "^[A-Za-z0-9_][A-Za-z0-9_.-]{{0,{MAX_GIT_TAG_LENGTH - 1}}}$" || '
+    "{ echo \"git tag '$GIT_TAG' is not a valid image tag (letters, digits, _ . -; at most "
+    f"{MAX_GIT_TAG_LENGTH}, so that the build tag fits ECR's 128)\"; exit 1; }}"
 )
+#: The build tag: unique per release (the commit alone is not: two git tags can name one commit,
+#: and the repository is immutable).
+SET_BUILD_TAG = f'BUILD_TAG="{BUILD_TAG_PREFIX}${{GIT_COMMIT:0:12}}-$GIT_TAG"'
+#: Nothing is pushed unless both tags are free: a push cannot be undone in an immutable repository,
+#: and a release whose first tag went in but whose second was refused could never be retried.
+CHECK_TAGS_FREE = r"""if ! TAKEN=$(aws ecr batch-get-image --repository-name "$REPOSITORY_NAME" \
+    --image-ids imageTag="$GIT_TAG" imageTag="$BUILD_TAG" --query 'length(images)' --output text); then
+  echo "Could not check whether tags $GIT_TAG and $BUILD_TAG are free in repository $REPOSITORY_NAME. Nothing was pushed." >&2
+  exit 1
+elif [[ "$TAKEN" != 0 ]]; then
+  echo "Image tag $GIT_TAG or $BUILD_TAG already exists in repository $REPOSITORY_NAME: git tag $GIT_TAG was already built and pushed. Tags are immutable and each release is built once: release this change under a new git tag. Nothing was pushed." >&2
+  exit 1
+fi"""
 
 
 def build_spec(options: BuildOptions, *, report_group: str = GATE_REPORT_GROUP) -> dict[str, Any]:
@@ -288,13 +363,17 @@ def build_spec(options: BuildOptions, *, report_group: str = GATE_REPORT_GROUP) 
                     'source archive: upload it with the release workflow"; exit 1; }',
                     READ_RELEASE,
                     CHECK_RELEASE,
-                    'echo "Release $GIT_TAG at commit $GIT_COMMIT"',
+                    SET_BUILD_TAG,
+                    'echo "Release $GIT_TAG at commit $GIT_COMMIT (build tag $BUILD_TAG)"',
                     f'test -f "{options.suppressions_file}" || '
                     f"echo 'suppressions: []' > \"{options.suppressions_file}\"",
                     f'hadolint --failure-threshold {options.hadolint_failure_threshold} "{options.dockerfile}"',
                     "aws ecr get-login-password | "
                     'docker login --username AWS --password-stdin "$ECR_REGISTRY"',
-                    "docker buildx create --use --driver docker-container --name builder",
+                    # fail fast: a release already pushed is refused before an hour of building
+                    CHECK_TAGS_FREE,
+                    "docker buildx create --use --driver docker-container "
+                    f'--driver-opt "image={options.buildkit_image}" --name builder',
                 ],
             },
             "build": {
@@ -306,19 +385,20 @@ def build_spec(options: BuildOptions, *, report_group: str = GATE_REPORT_GROUP) 
                     f'--cache-to "type=registry,ref={cache},mode=max,image-manifest=true,oci-mediatypes=true" '
                     '--label "org.opencontainers.image.revision=$GIT_COMMIT" '
                     '--label "org.opencontainers.image.version=$GIT_TAG" '
-                    f'--load --tag "{image}" --tag "$REPOSITORY_URI:git-${{GIT_COMMIT:0:12}}" '
+                    f'--load --tag "{image}" --tag "$REPOSITORY_URI:$BUILD_TAG" '
                     f'"{options.build_context}"',
                     *scan,
                     # Exit 1 (blocking findings) or 2 (bad input) aborts the build: nothing is pushed.
                     " ".join(gate),
+                    CHECK_TAGS_FREE,
                     f'docker push "{image}"',
-                    'docker push "$REPOSITORY_URI:git-${GIT_COMMIT:0:12}"',
+                    'docker push "$REPOSITORY_URI:$BUILD_TAG"',
                     'IMAGE_DIGEST=$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" '
                     "--image-ids imageTag=\"$GIT_TAG\" --query 'imageDetails[0].imageDigest' "
                     "--output text)",
                     'IMAGE_URI="$REPOSITORY_URI@$IMAGE_DIGEST"',
                     'echo "$IMAGE_DIGEST" > image-digest.txt',
-                    'echo "Pushed $IMAGE_URI ($GIT_TAG, $GIT_COMMIT)"',
+                    'echo "Pushed $IMAGE_URI ($GIT_TAG, $BUILD_TAG)"',
                 ],
             },
         },
@@ -353,13 +433,17 @@ aws configure set profile.deploy.role_arn "$DEPLOY_ROLE_ARN"
 aws configure set profile.deploy.credential_source EcsContainer
 aws configure set profile.deploy.region "$TARGET_REGION"
 export AWS_PROFILE=deploy
+# CodeBuild sets AWS_REGION and AWS_DEFAULT_REGION to the build's region, and they beat a
+# profile's region: every call names the target region, and the variables follow it.
+export AWS_REGION="$TARGET_REGION" AWS_DEFAULT_REGION="$TARGET_REGION"
 echo "Deploying $IMAGE_DIGEST to stack $STACK_NAME ($TARGET_REGION) as $DEPLOY_ROLE_ARN"
-KEYS=$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" \
+KEYS=$(aws cloudformation describe-stacks --region "$TARGET_REGION" --stack-name "$STACK_NAME" \
   --query "Stacks[0].Parameters[?ParameterKey!='ImageDigest'].ParameterKey" --output text)
 PARAMS=("ParameterKey=ImageDigest,ParameterValue=$IMAGE_DIGEST")
 for key in $KEYS; do PARAMS+=("ParameterKey=$key,UsePreviousValue=true"); done
 UPDATED=yes
-if ! OUT=$(aws cloudformation update-stack --stack-name "$STACK_NAME" --use-previous-template \
+if ! OUT=$(aws cloudformation update-stack --region "$TARGET_REGION" --stack-name "$STACK_NAME" \
+    --use-previous-template \
     --parameters "${PARAMS[@]}" --role-arn "$CFN_EXEC_ROLE_ARN" \
     --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND 2>&1); then
   if grep -q "No updates are to be performed" <<<"$OUT"; then
@@ -370,15 +454,17 @@ if ! OUT=$(aws cloudformation update-stack --stack-name "$STACK_NAME" --use-prev
     exit 1
   fi
 fi
-if [[ "$UPDATED" == yes ]] && ! aws cloudformation wait stack-update-complete --stack-name "$STACK_NAME"; then
+if [[ "$UPDATED" == yes ]] && ! aws cloudformation wait stack-update-complete --region "$TARGET_REGION" \
+    --stack-name "$STACK_NAME"; then
   echo "$STACK_NAME did not reach UPDATE_COMPLETE: the ECS deployment circuit breaker rolled the service back, or a resource failed. Failed events:" >&2
-  aws cloudformation describe-stack-events --stack-name "$STACK_NAME" --max-items 50 \
+  aws cloudformation describe-stack-events --region "$TARGET_REGION" --stack-name "$STACK_NAME" \
+    --max-items 50 \
     --query "StackEvents[?contains(ResourceStatus, 'FAILED')].[Timestamp,LogicalResourceId,ResourceStatus,ResourceStatusReason]" \
     --output text >&2 || true
   exit 1
 fi
 echo "$STACK_NAME runs $IMAGE_DIGEST"
-SERVICE_URL=$(aws cloudformation describe-stacks --stack-name "$STACK_NAME" \
+SERVICE_URL=$(aws cloudformation describe-stacks --region "$TARGET_REGION" --stack-name "$STACK_NAME" \
   --query "Stacks[0].Outputs[?OutputKey=='Url'].OutputValue | [0]" --output text)
 if [[ "$SERVICE_URL" == None ]]; then SERVICE_URL=""; fi
 echo "Service URL: ${SERVICE_URL:-none (a worker)}"

@@ -24,7 +24,6 @@ from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_codepipeline_actions as actions
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -41,8 +40,15 @@ from .._buckets import log_access
 from .._checks import unresolved
 from ..topic import CODESTAR_NOTIFICATIONS, SecureTopic
 from ._checks import check_role_name, check_service_name
+from ._trigger import StartWithUploadedVersion
 from .access import DeployRole, DeployTarget, _applies_to
-from .buildspec import BuildOptions, build_spec, check_build_options, deploy_spec
+from .buildspec import (
+    KEV_CACHE_VARIABLE,
+    BuildOptions,
+    build_spec,
+    check_build_options,
+    deploy_spec,
+)
 from .source import ReleaseSource
 
 SCAN_GATE_DIR: Final = Path(__file__).resolve().parents[2] / "scan_gate"
@@ -91,6 +97,11 @@ STAGING_URL_VARIABLE: Final = "#{DeployStaging.SERVICE_URL}"
 request: the staging deploy reads the ``Url`` output of the staging stack (the stack must have an
 output named exactly ``Url``) and exports it as this pipeline variable."""
 
+SOURCE_ACTION: Final = "Source"
+"""The S3 source action's name; the trigger names it to pass the uploaded object's version."""
+KEV_CACHE_KEY: Final = "kev-cache/known_exploited_vulnerabilities.json"
+"""Where the build keeps the last KEV catalog it downloaded, in the artifact bucket (the build role
+reads and writes artifacts already; the object expires like them unless a build renews it)."""
 #: The one tag of the build cache repository (mutable).
 CACHE_TAG: Final = "buildcache"
 DEFAULT_BUILD_TIMEOUT: Final = cdk.Duration.minutes(60)
@@ -378,6 +389,15 @@ class DeliveryPipeline(Construct):
                 "SCAN_GATE_S3_URL": codebuild.BuildEnvironmentVariable(
                     value=scan_gate.s3_object_url
                 ),
+                **(
+                    {
+                        KEV_CACHE_VARIABLE: codebuild.BuildEnvironmentVariable(
+                            value=self.artifact_bucket.s3_url_for_object(KEV_CACHE_KEY)
+                        )
+                    }
+                    if build.kev_url
+                    else {}
+                ),
             },
             build_spec=codebuild.BuildSpec.from_object(
                 build_spec(build, report_group=self.report_group.report_group_arn)
@@ -509,7 +529,7 @@ class DeliveryPipeline(Construct):
                     stage_name="Source",
                     actions=[
                         actions.S3SourceAction(
-                            action_name="Source",
+                            action_name=SOURCE_ACTION,
                             bucket=self.source.bucket,
                             bucket_key=self.source.object_key,
                             output=source_output,
@@ -641,9 +661,12 @@ class DeliveryPipeline(Construct):
                     "object": {"key": [self.source.object_key]},
                 },
             ),
+            # each upload builds exactly the version it uploaded, not the key's latest version
             targets=[
-                targets.CodePipeline(
-                    self.pipeline, event_role=trigger_role.without_policy_updates()
+                StartWithUploadedVersion(
+                    self.pipeline,
+                    source_action_name=SOURCE_ACTION,
+                    role=trigger_role.without_policy_updates(),
                 )
             ],
         )

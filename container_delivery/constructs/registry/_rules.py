@@ -148,8 +148,8 @@ def lifecycle_rules(
     1. images carrying a release tag are selected first and kept (up to ``RELEASE_KEEP_COUNT``,
        a count the repository cannot reach): a released image is never expired;
     2. untagged images expire ``untagged_image_days`` days after their push;
-    3. of the images carrying a build tag (``git-<sha>``), only the newest ``keep_build_images``
-       are kept.
+    3. of the images carrying a build tag (``git-<commit>-<tag>``), only the newest
+       ``keep_build_images`` are kept.
     """
     return [
         {

@@ -62,7 +62,7 @@ class ServiceRepository(Construct):
         :param release_tag_prefix: Prefix of the tags the promotion adds to released images.
             Default: - ``release-``.
         :param build_tag_prefix: Prefix of the build tag the pipeline pushes with every image
-            (``git-<short sha>``). Default: - ``git-``.
+            (``git-<12 of the commit>-<git tag>``). Default: - ``git-``.
         :param keep_build_images: Build-tagged images kept (the newest).
             Default: - 50.
         :param untagged_image_days: Days an untagged image is kept after its push.

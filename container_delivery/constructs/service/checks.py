@@ -199,8 +199,17 @@ def check_user(run_as_user: str | None) -> list[str]:
 
 
 def check_paths(kind: str, paths: Iterable[str]) -> list[str]:
-    return [
-        f"{kind} path {path!r} must be absolute (start with '/'), e.g. '/tmp'"
-        for path in paths
-        if not path.startswith("/")
-    ]
+    if isinstance(paths, str):
+        return [f"{kind} {paths!r} is a string; give a list of paths, e.g. [{paths!r}]"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for path in paths:
+        if not isinstance(path, str) or not path.startswith("/"):
+            problems.append(f"{kind} path {path!r} must be absolute (start with '/'), e.g. '/tmp'")
+        elif path.rstrip("/") == "":
+            problems.append(f"{kind} path {path!r} would hide the whole image; give e.g. '/tmp'")
+        elif path.rstrip("/") in seen:
+            problems.append(f"{kind} path {path!r} is given twice; mount each path once")
+        else:
+            seen.add(path.rstrip("/"))
+    return problems

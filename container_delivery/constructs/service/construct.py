@@ -49,6 +49,9 @@ HEALTH_CHECK_GRACE_PERIOD = cdk.Duration.seconds(30)
 """ECS ignores failing health checks this long after a task starts (patterns default 60 s)."""
 STOP_TIMEOUT = cdk.Duration.seconds(30)
 """Time between SIGTERM and SIGKILL (ECS default 30 s; Fargate maximum 120 s)."""
+SCRATCH_PATHS: tuple[str, ...] = ("/tmp",)  # noqa: S108 - a task-local volume, not the host's /tmp
+"""Writable task-local paths by default: with a read-only root filesystem, anything that writes a
+temporary file (language runtimes, TLS libraries, uploads) needs one."""
 ERROR_LOG_PATTERN = '{ $.level = "ERROR" }'
 """Error log records pattern of structured (JSON) logs."""
 
@@ -156,7 +159,7 @@ class FargateService(Construct):
         health_check_path: str = "/healthz",
         load_balancer: LoadBalancerOptions | None = None,
         readonly_root_filesystem: bool = True,
-        scratch_paths: Sequence[str] = (),
+        scratch_paths: Sequence[str] = SCRATCH_PATHS,
         run_as_user: str | None = None,
         stop_timeout: cdk.Duration = STOP_TIMEOUT,
         health_check_grace_period: cdk.Duration = HEALTH_CHECK_GRACE_PERIOD,
@@ -213,8 +216,10 @@ class FargateService(Construct):
             Default: - no load balancer.
         :param readonly_root_filesystem: Mount the container's root filesystem read-only (write
             to ``scratch_paths``). Default: - True.
-        :param scratch_paths: Writable task-local volumes mounted at these paths (e.g. ``/tmp``).
-            Default: - none.
+        :param scratch_paths: Writable task-local volumes (on the task's ephemeral storage, emptied
+            when the task stops) mounted at these absolute paths; the only writable places when
+            the root filesystem is read-only. ``()`` for none.
+            Default: - ``("/tmp",)``.
         :param run_as_user: The container's user, never root. As ``user``, ``uid`` or
             ``uid:gid``. Default: - the image's USER.
         :param stop_timeout: SIGTERM to SIGKILL.
