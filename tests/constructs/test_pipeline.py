@@ -440,9 +440,9 @@ def test_each_deploy_targets_its_stack_and_role_in_its_account(
     assert production["DEPLOY_ROLE_ARN"] == (
         f"arn:<AWS::Partition>:iam::{PRODUCTION_ACCOUNT}:role/container-delivery-deploy-webapp"
     )
+    # The stack's own CloudFormation execution role, never the bootstrap cfn-exec-role.
     assert production["CFN_EXEC_ROLE_ARN"] == (
-        f"arn:<AWS::Partition>:iam::{PRODUCTION_ACCOUNT}:role/"
-        f"cdk-hnb659fds-cfn-exec-role-{PRODUCTION_ACCOUNT}-{REGION}"
+        f"arn:<AWS::Partition>:iam::{PRODUCTION_ACCOUNT}:role/container-delivery-deploy-webapp-cfn"
     )
     staging = _env(actions["DeployStaging"])
     assert staging["STACK_NAME"] == "webapp-staging"
@@ -468,7 +468,11 @@ def test_the_deploy_project_may_only_assume_the_two_deploy_roles(
 def test_the_staging_deploy_role_may_update_only_the_staging_service_stack(
     resources: dict[str, dict[str, Any]],
 ) -> None:
-    role_id = _role_id(resources, "StagingDeployRole")
+    (role_id,) = [
+        k
+        for k in _of_type(resources, "AWS::IAM::Role")
+        if "StagingDeployRole" in k and "ExecutionRole" not in k
+    ]
     role = resources[role_id]["Properties"]
     assert role["RoleName"] == "container-delivery-deploy-webapp"
     (trust,) = _flat(role["AssumeRolePolicyDocument"]["Statement"])
@@ -479,26 +483,56 @@ def test_the_staging_deploy_role_may_update_only_the_staging_service_stack(
         }
     }
     statements = {s["Sid"]: s for s in _policy_of_role(resources, role_id)}
-    assert sorted(statements["UpdateTheServiceStack"]["Action"]) == [
-        "cloudformation:DescribeStackEvents",
-        "cloudformation:DescribeStacks",
-        "cloudformation:UpdateStack",
-    ]
-    assert statements["UpdateTheServiceStack"]["Resource"] == (
+    stack_arn = (
         f"arn:<AWS::Partition>:cloudformation:{REGION}:{STAGING_ACCOUNT}:stack/webapp-staging/*"
     )
-    assert statements["PassTheCdkExecutionRole"]["Resource"] == (
-        f"arn:<AWS::Partition>:iam::{STAGING_ACCOUNT}:role/"
-        f"cdk-hnb659fds-cfn-exec-role-{STAGING_ACCOUNT}-{REGION}"
+    own_role = (
+        f"arn:<AWS::Partition>:iam::{STAGING_ACCOUNT}:role/container-delivery-deploy-webapp-cfn"
     )
-    assert statements["PassTheCdkExecutionRole"]["Condition"] == {
+    assert sorted(statements["DescribeTheServiceStack"]["Action"]) == [
+        "cloudformation:DescribeStackEvents",
+        "cloudformation:DescribeStacks",
+    ]
+    update = statements["UpdateTheServiceStackWithItsRole"]
+    assert (update["Action"], update["Resource"]) == ("cloudformation:UpdateStack", stack_arn)
+    # Without --role-arn CloudFormation would reuse the role the stack was last deployed with.
+    assert update["Condition"] == {"ArnEquals": {"cloudformation:RoleArn": own_role}}
+    assert statements["PassTheStackExecutionRole"]["Resource"] == own_role
+    assert statements["PassTheStackExecutionRole"]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}
     }
     assert set(statements) == {
-        "UpdateTheServiceStack",
-        "PassTheCdkExecutionRole",
+        "DescribeTheServiceStack",
+        "UpdateTheServiceStackWithItsRole",
+        "PassTheStackExecutionRole",
         "ReadTheBootstrapVersion",
     }
+
+
+def test_the_staging_stack_execution_role_may_only_roll_the_staging_service(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    role_id = _role_id(resources, "StagingDeployRoleExecutionRole")
+    role = resources[role_id]["Properties"]
+    assert role["RoleName"] == "container-delivery-deploy-webapp-cfn"
+    (trust,) = _flat(role["AssumeRolePolicyDocument"]["Statement"])
+    assert trust["Principal"] == {"Service": "cloudformation.amazonaws.com"}
+    statements = {s["Sid"]: s for s in _policy_of_role(resources, role_id)}
+    prefix = "webapp-staging-"
+    assert statements["UpdateTheStackService"]["Resource"] == [
+        f"arn:<AWS::Partition>:ecs:{REGION}:{STAGING_ACCOUNT}:service/*/{prefix}*",
+        f"arn:<AWS::Partition>:ecs:{REGION}:{STAGING_ACCOUNT}:task-definition/*",
+    ]
+    assert statements["PassTheStackTaskRoles"] == {
+        "Sid": "PassTheStackTaskRoles",
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": f"arn:<AWS::Partition>:iam::{STAGING_ACCOUNT}:role/{prefix}*",
+        "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+    }
+    actions = json.dumps([s["Action"] for s in statements.values()])
+    for forbidden in ("iam:Create", "iam:Put", "iam:Attach", "ecs:CreateService", "ec2:", "s3:"):
+        assert forbidden not in actions
 
 
 # --- keys -----------------------------------------------------------------------------------

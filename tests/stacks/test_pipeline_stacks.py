@@ -112,7 +112,9 @@ def test_the_production_deploy_role_is_in_production_and_trusts_only_the_deploye
     roles = {r["RoleName"]: r for r in _resources(access, "AWS::IAM::Role")}
     assert set(roles) == {
         "container-delivery-deploy-webapp",
+        "container-delivery-deploy-webapp-cfn",
         "container-delivery-deploy-orders-worker",
+        "container-delivery-deploy-orders-worker-cfn",
         "container-delivery-promotion-read-webapp",
         "container-delivery-promotion-read-orders-worker",
     }
@@ -130,18 +132,19 @@ def test_the_production_deploy_role_may_update_only_the_production_service_stack
     policies = [
         p
         for p in _resources(access, "AWS::IAM::ManagedPolicy")
-        if "webapp-production" in json.dumps(p)
+        if "stack webapp-production with its own" in p["Description"]
     ]
     assert len(policies) == 1
     statements = {s["Sid"]: s for s in policies[0]["PolicyDocument"]["Statement"]}
-    assert _flat(statements["UpdateTheServiceStack"]["Resource"]) == (
+    assert _flat(statements["UpdateTheServiceStackWithItsRole"]["Resource"]) == (
         f"arn:<AWS::Partition>:cloudformation:{REGION}:{PRODUCTION_ACCOUNT}:"
         "stack/webapp-production/*"
     )
-    assert _flat(statements["PassTheCdkExecutionRole"]["Resource"]) == (
-        f"arn:<AWS::Partition>:iam::{PRODUCTION_ACCOUNT}:role/"
-        f"cdk-hnb659fds-cfn-exec-role-{PRODUCTION_ACCOUNT}-{REGION}"
+    # It may pass only the stack's own execution role, never the bootstrap cfn-exec-role.
+    assert _flat(statements["PassTheStackExecutionRole"]["Resource"]) == (
+        f"arn:<AWS::Partition>:iam::{PRODUCTION_ACCOUNT}:role/container-delivery-deploy-webapp-cfn"
     )
+    assert "cfn-exec-role" not in json.dumps(access)
 
 
 def _actions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:

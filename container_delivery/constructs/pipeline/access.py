@@ -1,6 +1,12 @@
 """The deploy role: what a pipeline deploy step may do in a target account (one service stack).
 
-Auditors: this module's only cdk-nag acknowledgment is ``_acknowledge_stack_id``.
+``UpdateStack`` cannot be limited to ``UsePreviousTemplate``: whoever may update a stack may give
+it a new template. So the template's power is bounded by the role CloudFormation runs it with:
+each service stack gets its own CloudFormation execution role that can only roll that stack's
+ECS service to a new task definition, and the deploy role may pass only that role (never the CDK
+bootstrap ``cfn-exec-role``, which is AdministratorAccess by default).
+
+Auditors: this module's cdk-nag acknowledgments are in ``_acknowledge_*``.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ class DeployTarget:
     qualifier: str = DEFAULT_QUALIFIER
     """CDK bootstrap qualifier of ``account``/``region``.
     Default: - ``hnb659fds`` (``DEFAULT_QUALIFIER``, the default bootstrap)."""
+    execution_role_name: str | None = None
+    """The CloudFormation execution role of the stack. Default: - ``<role_name>-cfn``."""
 
     @property
     def role_arn(self) -> str:
@@ -49,12 +57,17 @@ class DeployTarget:
         )
 
     @property
+    def cfn_execution_role_name(self) -> str:
+        return self.execution_role_name or f"{self.role_name}-cfn"
+
+    @property
     def cfn_exec_role_arn(self) -> str:
-        """The CDK bootstrap CloudFormation execution role that performs the stack update."""
-        return (
-            f"arn:{cdk.Aws.PARTITION}:iam::{self.account}:role/"
-            f"cdk-{self.qualifier}-cfn-exec-role-{self.account}-{self.region}"
-        )
+        """The stack's own CloudFormation execution role that performs the stack update."""
+        return f"arn:{cdk.Aws.PARTITION}:iam::{self.account}:role/{self.cfn_execution_role_name}"
+
+    def stack_resource_prefix(self) -> str:
+        """What CloudFormation starts the generated names of the stack's resources with."""
+        return f"{self.stack_name}-"
 
     @property
     def bootstrap_version_parameter_arn(self) -> str:
@@ -71,18 +84,26 @@ class DeployTarget:
             *check_account(f"{name}.account", self.account),
             *check_region(f"{name}.region", self.region),
             *check_role_name(f"{name}.role_name", self.role_name),
+            *check_role_name(f"{name}.execution_role_name", self.cfn_execution_role_name),
         ]
 
 
 class DeployRole(Construct):
-    """The role a pipeline's deploy step assumes to roll one service stack to a new digest.
+    """The role a pipeline's deploy step assumes to roll one service stack to a new digest, and
+    the CloudFormation execution role that stack's updates run with.
 
-    Deploy it in the target account (``DeployTarget.account``). Permissions: update and describe
-    exactly the target stack, pass exactly the CDK bootstrap CloudFormation execution role (to
-    CloudFormation only) and read the bootstrap version parameter the stack's template checks.
-    Trust: ``trusted_account``, only for the principal ``arn:aws:iam::<trusted_account>:role/
-    <trusted_role_name>`` (an ``aws:PrincipalArn`` condition, so this stack can be deployed before
-    the pipeline's deploy project role exists).
+    Deploy it in the target account (``DeployTarget.account``).
+
+    * Deploy role (``target.role_name``): update and describe exactly the target stack, pass
+      exactly the stack's execution role (to CloudFormation only), read the bootstrap version
+      parameter the stack's template checks. Trust: ``trusted_account``, only for the principal
+      ``arn:aws:iam::<trusted_account>:role/<trusted_role_name>`` (an ``aws:PrincipalArn``
+      condition, so this stack can be deployed before the pipeline's deploy project role exists).
+    * Execution role (``target.cfn_execution_role_name``), assumed by CloudFormation: register a
+      task definition, update the stack's ECS service (CloudFormation names it
+      ``<stack name>-...``) and pass the stack's task and execution roles to ECS tasks. It cannot
+      create, delete or change any other resource, so a replaced template can do no more than a
+      new digest could: run another image as the service.
     """
 
     def __init__(
@@ -122,30 +143,55 @@ class DeployRole(Construct):
             ),
             max_session_duration=cdk.Duration.hours(1),
         )
+        self.execution_role = iam.Role(
+            self,
+            "ExecutionRole",
+            role_name=target.cfn_execution_role_name,
+            description=(
+                f"container-delivery: CloudFormation rolls stack {target.stack_name} to a new "
+                "task definition (nothing else)"
+            ),
+            assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"),
+            max_session_duration=cdk.Duration.hours(2),
+        )
+        """The CloudFormation execution role of the target stack (``--role-arn``)."""
+        self.execution_policy = iam.ManagedPolicy(
+            self,
+            "ExecutionPolicy",
+            description=f"Roll only the ECS service of stack {target.stack_name}",
+            roles=[self.execution_role],
+            statements=execution_statements(target),
+        )
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
-            description=f"Update only stack {target.stack_name} with the previous template",
+            description=f"Update only stack {target.stack_name} with its own execution role",
             roles=[self.role],
             statements=deploy_statements(target),
         )
         _acknowledge_stack_id(self.policy, target)
+        _acknowledge_execution_policy(self.execution_policy, target)
 
 
 def deploy_statements(target: DeployTarget) -> list[iam.PolicyStatement]:
     """The deploy role's statements (also what the unit tests assert)."""
     return [
         iam.PolicyStatement(
-            sid="UpdateTheServiceStack",
-            actions=[
-                "cloudformation:DescribeStacks",
-                "cloudformation:DescribeStackEvents",
-                "cloudformation:UpdateStack",
-            ],
+            sid="DescribeTheServiceStack",
+            actions=["cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"],
             resources=[target.stack_arn],
         ),
+        # Without --role-arn CloudFormation would run the update with the role previously
+        # associated with the stack (the bootstrap cfn-exec-role after a `cdk deploy`), and
+        # iam:PassRole is not checked for it: the request must name the stack's own role.
         iam.PolicyStatement(
-            sid="PassTheCdkExecutionRole",
+            sid="UpdateTheServiceStackWithItsRole",
+            actions=["cloudformation:UpdateStack"],
+            resources=[target.stack_arn],
+            conditions={"ArnEquals": {"cloudformation:RoleArn": target.cfn_exec_role_arn}},
+        ),
+        iam.PolicyStatement(
+            sid="PassTheStackExecutionRole",
             actions=["iam:PassRole"],
             resources=[target.cfn_exec_role_arn],
             conditions={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
@@ -156,6 +202,97 @@ def deploy_statements(target: DeployTarget) -> list[iam.PolicyStatement]:
             resources=[target.bootstrap_version_parameter_arn],
         ),
     ]
+
+
+#: Actions with no resource-level permissions (Service Authorization Reference: their Resource
+#: must be "*").
+_UNSCOPED_ACTIONS = (
+    "ecs:DescribeTaskDefinition",
+    "ecs:DeregisterTaskDefinition",
+    "ecs:RegisterTaskDefinition",
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:DescribeScheduledActions",
+    "application-autoscaling:RegisterScalableTarget",
+    "cloudwatch:DescribeAlarms",
+)
+
+
+def execution_statements(target: DeployTarget) -> list[iam.PolicyStatement]:
+    """What CloudFormation needs to update the stack when only ``ImageDigest`` changes.
+
+    The actions are the CloudFormation resource handlers' (the registry schemas' ``handlers``) of
+    what such an update touches: the task definition is replaced (create the new revision,
+    delete the old one; on rollback the reverse), the service is updated to it, and the first
+    digest raises the scalable target from 0. ECS needs the task and execution roles passed.
+    Names CloudFormation generates start with ``<stack name>-``; the service's ARN
+    ``service/<cluster>/<stack name>-...``.
+    """
+    partition = cdk.Aws.PARTITION
+    prefix = target.stack_resource_prefix()
+    ecs_arn = f"arn:{partition}:ecs:{target.region}:{target.account}"
+    return [
+        iam.PolicyStatement(
+            sid="ReplaceTheTaskDefinitionAndScale",
+            actions=list(_UNSCOPED_ACTIONS),
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            sid="UpdateTheStackService",
+            actions=[
+                "ecs:DescribeServices",
+                "ecs:UpdateService",
+                "ecs:ListServiceDeployments",
+                "ecs:ListTagsForResource",
+                "ecs:TagResource",
+                "ecs:UntagResource",
+            ],
+            resources=[f"{ecs_arn}:service/*/{prefix}*", f"{ecs_arn}:task-definition/*"],
+        ),
+        iam.PolicyStatement(
+            sid="FollowTheServiceDeployment",
+            actions=["ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment"],
+            resources=[f"{ecs_arn}:service-deployment/*/{prefix}*/*"],
+        ),
+        iam.PolicyStatement(
+            sid="PassTheStackTaskRoles",
+            actions=["iam:PassRole"],
+            resources=[f"arn:{partition}:iam::{target.account}:role/{prefix}*"],
+            conditions={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        ),
+        iam.PolicyStatement(
+            sid="ReadTheStackTaskRoles",
+            actions=["iam:GetRole"],
+            resources=[f"arn:{partition}:iam::{target.account}:role/{prefix}*"],
+        ),
+        iam.PolicyStatement(
+            sid="ReadTheBootstrapVersion",
+            actions=["ssm:GetParameters"],
+            resources=[target.bootstrap_version_parameter_arn],
+        ),
+    ]
+
+
+def _acknowledge_execution_policy(policy: iam.ManagedPolicy, target: DeployTarget) -> None:
+    stack = cdk.Stack.of(policy)
+    prefix = target.stack_resource_prefix()
+    partition = cdk.Aws.PARTITION
+    ecs_arn = f"arn:{partition}:ecs:{target.region}:{target.account}"
+    patterns = [
+        "*",
+        f"{ecs_arn}:service/*/{prefix}*",
+        f"{ecs_arn}:task-definition/*",
+        f"{ecs_arn}:service-deployment/*/{prefix}*/*",
+        f"arn:{partition}:iam::{target.account}:role/{prefix}*",
+    ]
+    acknowledge(
+        policy,
+        [f"AwsSolutions-IAM5[Resource::{_applies_to(stack.resolve(p))}]" for p in patterns],
+        "Task definition registration and the scalable target have no resource-level "
+        "permissions; task definition revisions are new ARNs on every deploy; the service, its "
+        f"deployments and the roles of stack {target.stack_name} have names CloudFormation "
+        "generates (the stack name, then a random suffix), so only that prefix can be fixed. "
+        "The role can neither create nor delete anything but task definition revisions.",
+    )
 
 
 def _acknowledge_stack_id(policy: iam.ManagedPolicy, target: DeployTarget) -> None:
