@@ -13,6 +13,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -132,6 +133,11 @@ class ServiceStack(cdk.Stack):
                 ),
                 json_key=ref.json_key,
                 version_stage=ref.version_stage,
+                encryption_key=(
+                    kms.Key.from_key_arn(self, f"SecretKey-{name}", ref.kms_key_arn)
+                    if ref.kms_key_arn
+                    else None
+                ),
             )
             for name, ref in service.secrets_for(env_name).items()
         }

@@ -162,6 +162,26 @@ def test_only_the_execution_role_reads_exactly_those_secrets(
     assert "secretsmanager" not in str(task_policies)
 
 
+def test_a_secret_imported_by_arn_names_its_customer_managed_key() -> None:
+    # GIVEN a secret imported by ARN (it cannot know its key) and its key named on ServiceSecret
+    stack = new_stack("KeyedSecret")
+    db = secretsmanager.Secret.from_secret_complete_arn(stack, "KeyedDb", DB_ARN)
+    key = kms.Key.from_key_arn(stack, "KeyedDbKey", KEY_ARN)
+    _build(stack, secrets={"DATABASE_PASSWORD": ServiceSecret(db, "password", encryption_key=key)})
+    # THEN the execution role may decrypt with it, through Secrets Manager only
+    decrypt = [s for s in _execution_statements(Template.from_stack(stack)) if "kms:" in str(s)]
+    assert decrypt == [
+        {
+            "Action": "kms:Decrypt",
+            "Effect": "Allow",
+            "Resource": KEY_ARN,
+            "Condition": {
+                "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}
+            },
+        }
+    ]
+
+
 def test_the_image_is_pulled_by_digest_from_the_one_repository(worker: Template) -> None:
     image = _container(worker)["Image"]
     assert image["Fn::Join"][1][-1] == f"/webapp@{DIGEST}"

@@ -88,12 +88,17 @@ class ServiceSecret:
         Default: - ``AWSCURRENT``.
     :param version_id: Pin one version by id.
         Default: - the stage's version.
+    :param encryption_key: The customer managed KMS key the secret is encrypted with; the task
+        execution role may decrypt with it through Secrets Manager only (``kms:ViaService``).
+        An imported secret does not know its key: name it here.
+        Default: - the secret's own ``encryption_key``, or none (the AWS managed key).
     """
 
     secret: secretsmanager.ISecret
     json_key: str | None = None
     version_stage: str | None = None
     version_id: str | None = None
+    encryption_key: kms.IKey | None = None
 
 
 @dataclass(frozen=True)
@@ -386,7 +391,7 @@ class FargateService(Construct):
         )
         repository.grant_pull(self.execution_role)
         for item in secrets.values():
-            key = item.secret.encryption_key
+            key = item.encryption_key or item.secret.encryption_key
             if key is not None:
                 # Decrypt through Secrets Manager only (CDK skips this for imported keys).
                 self.execution_role.add_to_principal_policy(
