@@ -139,3 +139,27 @@ def test_scratch_paths_must_be_absolute(raw: dict[str, Any]) -> None:
     raw["services"][0]["scratch_paths"] = ["tmp"]
     with pytest.raises(ConfigError, match=r"services\[0\]\.scratch_paths: list \['tmp'\] must be"):
         parse_config(raw)
+
+
+def test_a_secret_names_its_customer_managed_key(raw: dict[str, Any]) -> None:
+    secret = load_config().services[0].secrets_for("production")["DATABASE_PASSWORD"]
+    assert secret.kms_key_arn == (
+        "arn:aws:kms:eu-west-1:222222222222:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    )
+    raw["services"][0]["production"]["secrets"]["DATABASE_PASSWORD"]["kms_key_arn"] = "alias/db"
+    with pytest.raises(ConfigError, match=r"kms_key_arn: 'alias/db' is not a KMS key ARN"):
+        parse_config(raw)
+
+
+def test_registry_wide_settings_are_opt_in(raw: dict[str, Any]) -> None:
+    registry = load_config().registry
+    assert (registry.manage_scanning, registry.scan_type, registry.creation_template) == (
+        False,
+        "BASIC",
+        True,
+    )
+    raw["registry"] = {"manage_scanning": "yes", "scan_type": "DEEP", "keep": 1}
+    with pytest.raises(ConfigError) as error:
+        parse_config(raw)
+    for field in ("registry.manage_scanning", "registry.scan_type", "registry.keep"):
+        assert field in str(error.value)

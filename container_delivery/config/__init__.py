@@ -8,6 +8,7 @@ from .model import (
     DeliveryConfig,
     EnvironmentName,
     EnvironmentSettings,
+    RegistrySettings,
     SecretRef,
     ServiceConfig,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "DeliveryConfig",
     "EnvironmentName",
     "EnvironmentSettings",
+    "RegistrySettings",
     "SecretRef",
     "ServiceConfig",
     "load_config",

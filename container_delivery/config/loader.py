@@ -22,6 +22,7 @@ from .model import (
     DeliveryConfig,
     EnvironmentSettings,
     Network,
+    RegistrySettings,
     SecretRef,
     ServiceConfig,
 )
@@ -36,6 +37,7 @@ REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 # ECR repository names: lowercase, 2-256 chars, no environment prefix in this project.
 SERVICE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 GITHUB_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CIDR = re.compile(r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-8])$")
 ENV_PREFIXES = ("staging-", "stage-", "stg-", "prod-", "production-", "dev-", "test-")
@@ -126,15 +128,25 @@ def _secrets(c: _Checker, path: str, raw: Any) -> dict[str, SecretRef]:
     for name, item in c.mapping(path, raw, required=False).items():
         item_path = f"{path}.{name}"
         data = c.mapping(item_path, item)
-        c.unknown_keys(item_path, data, {"secret_arn", "json_key", "version_stage"})
+        c.unknown_keys(item_path, data, {"secret_arn", "json_key", "version_stage", "kms_key_arn"})
         arn = c.string(f"{item_path}.secret_arn", data.get("secret_arn"))
         json_key = data.get("json_key")
         stage = data.get("version_stage")
+        key_arn = data.get("kms_key_arn")
         if json_key is not None:
             c.string(f"{item_path}.json_key", json_key)
         if stage is not None:
             c.string(f"{item_path}.version_stage", stage)
-        result[str(name)] = SecretRef(secret_arn=arn, json_key=json_key, version_stage=stage)
+        if key_arn is not None:
+            c.string(
+                f"{item_path}.kms_key_arn",
+                key_arn,
+                KMS_KEY_ARN,
+                "a KMS key ARN such as 'arn:aws:kms:eu-west-1:111111111111:key/<key id>'",
+            )
+        result[str(name)] = SecretRef(
+            secret_arn=arn, json_key=json_key, version_stage=stage, kms_key_arn=key_arn
+        )
     return result
 
 
@@ -265,7 +277,9 @@ def parse_config(raw: Any, *, source: str = "config") -> DeliveryConfig:
     c = _Checker()
     data = c.mapping("(top level)", raw)
     c.unknown_keys(
-        "", data, {"accounts", "compliance", "notifications", "network", "github", "services"}
+        "",
+        data,
+        {"accounts", "compliance", "notifications", "network", "github", "registry", "services"},
     )
 
     accounts_raw = c.mapping("accounts", data.get("accounts"))
@@ -330,6 +344,22 @@ def parse_config(raw: Any, *, source: str = "config") -> DeliveryConfig:
     c.unknown_keys("github", github, {"create_oidc_provider"})
     create_oidc = c.boolean("github.create_oidc_provider", github.get("create_oidc_provider", True))
 
+    registry_raw = c.mapping("registry", data.get("registry"), required=False)
+    c.unknown_keys("registry", registry_raw, {"manage_scanning", "scan_type", "creation_template"})
+    scan_type = registry_raw.get("scan_type", "BASIC")
+    if scan_type not in ("BASIC", "ENHANCED"):
+        c.add("registry.scan_type", f"{_show(scan_type)} is not 'BASIC' or 'ENHANCED'")
+        scan_type = "BASIC"
+    registry = RegistrySettings(
+        manage_scanning=c.boolean(
+            "registry.manage_scanning", registry_raw.get("manage_scanning", False)
+        ),
+        scan_type=scan_type,
+        creation_template=c.boolean(
+            "registry.creation_template", registry_raw.get("creation_template", True)
+        ),
+    )
+
     services_raw = data.get("services")
     services: list[ServiceConfig] = []
     if not isinstance(services_raw, list) or not services_raw:
@@ -355,6 +385,7 @@ def parse_config(raw: Any, *, source: str = "config") -> DeliveryConfig:
         notification_emails=tuple(emails),
         network=network,
         create_github_oidc_provider=create_oidc,
+        registry=registry,
     )
 
 

@@ -28,11 +28,13 @@ class Accounts:
 
 @dataclass(frozen=True)
 class SecretRef:
-    """A Secrets Manager secret by complete ARN, optionally one JSON key and a version stage."""
+    """A Secrets Manager secret by complete ARN, optionally one JSON key, a version stage and
+    the customer managed KMS key it is encrypted with (none: the AWS managed key)."""
 
     secret_arn: str
     json_key: str | None = None
     version_stage: str | None = None
+    kms_key_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,17 @@ class Network:
 
 
 @dataclass(frozen=True)
+class RegistrySettings:
+    """Registry-wide singletons that can clash with an organisation's own settings."""
+
+    manage_scanning: bool = False
+    """Own the registry scanning configuration of both registries (replaces theirs)."""
+    scan_type: Literal["BASIC", "ENHANCED"] = "BASIC"
+    creation_template: bool = True
+    """Create the production ROOT repository creation template (REPLICATION)."""
+
+
+@dataclass(frozen=True)
 class DeliveryConfig:
     accounts: Accounts
     services: tuple[ServiceConfig, ...]
@@ -97,6 +110,7 @@ class DeliveryConfig:
     notification_emails: tuple[str, ...] = ()
     network: Network = field(default_factory=Network)
     create_github_oidc_provider: bool = True
+    registry: RegistrySettings = field(default_factory=RegistrySettings)
 
     def account(self, env: EnvironmentName) -> Account:
         return self.accounts.staging if env == "staging" else self.accounts.production

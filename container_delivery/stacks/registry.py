@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from constructs import Construct
 
-from container_delivery.config import DeliveryConfig
+from container_delivery.config import DeliveryConfig, RegistrySettings
 from container_delivery.constructs.registry import (
     DestinationRegistry,
     ReplicationDestination,
@@ -39,16 +39,22 @@ class SourceRegistryStack(cdk.Stack):
         services: Sequence[str],
         destination: ReplicationDestination,
         env: cdk.Environment,
-        notification_emails: Sequence[str] = (),
+        settings: RegistrySettings | None = None,
         description: str | None = None,
     ) -> None:
         """
         :param env: Account and region (explicit: nothing is looked up).
-        :param notification_emails: Subscribed to replication failures. Default: - none.
+        :param settings: Registry-wide singletons. Default: - ``RegistrySettings()``.
         :param description: Default: - none.
         """
         super().__init__(scope, construct_id, env=env, description=description)
-        self.registry = SourceRegistry.of(self)
+        settings = settings or RegistrySettings()
+        self.registry = SourceRegistry(
+            self,
+            SourceRegistry.DEFAULT_ID,
+            manage_scanning=settings.manage_scanning,
+            scan_type=settings.scan_type,
+        )
         self.repositories: dict[str, ServiceRepository] = {
             name: ServiceRepository(
                 self,
@@ -59,18 +65,13 @@ class SourceRegistryStack(cdk.Stack):
             )
             for name in services
         }
-        # ECR does not document which account receives the event of a failed cross-account
-        # replication (its sample shows the destination region): each side watches its own.
-        self.monitor = ReplicationMonitor(
-            self,
-            "ReplicationFailures",
-            emails=notification_emails,
-            repository_prefixes=list(services),
-        )
+        # No replication monitor here: ECR emits "ECR Replication Action" in the destination
+        # registry's account and region, where DestinationRegistryStack watches it.
 
 
 class DestinationRegistryStack(cdk.Stack):
-    """Production account: registry policy for the source account, creation template, scanning."""
+    """Production account: registry policy for the source account, creation template, scanning,
+    and the replication-failure monitor (ECR emits the event where the image arrives)."""
 
     def __init__(
         self,
@@ -81,15 +82,24 @@ class DestinationRegistryStack(cdk.Stack):
         services: Sequence[str],
         env: cdk.Environment,
         notification_emails: Sequence[str] = (),
+        settings: RegistrySettings | None = None,
         description: str | None = None,
     ) -> None:
         """
         :param env: Account and region (explicit: nothing is looked up).
         :param notification_emails: Subscribed to replication failures. Default: - none.
+        :param settings: Registry-wide singletons. Default: - ``RegistrySettings()``.
         :param description: Default: - none.
         """
         super().__init__(scope, construct_id, env=env, description=description)
-        self.registry = DestinationRegistry.of(self)
+        settings = settings or RegistrySettings()
+        self.registry = DestinationRegistry(
+            self,
+            DestinationRegistry.DEFAULT_ID,
+            scan_on_push=settings.manage_scanning,
+            scan_type=settings.scan_type,
+            creation_template=settings.creation_template,
+        )
         self.registry.allow_replication(
             source_account=source_account, repository_prefixes=list(services)
         )
@@ -122,6 +132,7 @@ def add_registry_stacks(app: cdk.App, config: DeliveryConfig) -> RegistryStacks:
         source_account=staging.id,
         services=services,
         notification_emails=config.notification_emails,
+        settings=config.registry,
         env=cdk.Environment(account=production.id, region=production.region),
         description="container-delivery: production registry (replication target)",
     )
@@ -130,7 +141,7 @@ def add_registry_stacks(app: cdk.App, config: DeliveryConfig) -> RegistryStacks:
         SOURCE_STACK_NAME,
         services=services,
         destination=ReplicationDestination(account=production.id, region=production.region),
-        notification_emails=config.notification_emails,
+        settings=config.registry,
         env=cdk.Environment(account=staging.id, region=staging.region),
         description="container-delivery: staging/build registry (service repositories)",
     )

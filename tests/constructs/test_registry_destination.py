@@ -99,19 +99,43 @@ def test_creation_template_gives_replicated_repositories_the_service_repository_
     assert "CustomRoleArn" not in properties  # AES256 and no tags need no role
 
 
-def test_replicated_prefixes_are_scanned_on_push(template: Template) -> None:
-    assert _one(template, "AWS::ECR::RegistryScanningConfiguration") == {
+def test_the_registry_scanning_is_left_alone_by_default(template: Template) -> None:
+    # It is one per account and region: BASIC would switch off Inspector enhanced scanning.
+    template.resource_count_is("AWS::ECR::RegistryScanningConfiguration", 0)
+
+
+def test_replicated_prefixes_are_scanned_on_push_when_asked() -> None:
+    stack = new_stack("Prod", account=PRODUCTION_ACCOUNT)
+    registry = DestinationRegistry(stack, "Registry", scan_on_push=True)
+    registry.allow_replication(
+        source_account=STAGING_ACCOUNT, repository_prefixes=["webapp", "orders-worker"]
+    )
+    assert _one(Template.from_stack(stack), "AWS::ECR::RegistryScanningConfiguration") == {
         "ScanType": "BASIC",
         "Rules": [
             {
                 "ScanFrequency": "SCAN_ON_PUSH",
                 "RepositoryFilters": [
                     {"Filter": f"{p}*", "FilterType": "WILDCARD"}
-                    for p in ("webapp", "orders-worker", "reports")
+                    for p in ("webapp", "orders-worker")
                 ],
             }
         ],
     }
+
+
+def test_an_existing_creation_template_can_be_kept() -> None:
+    # GIVEN the organisation already has a ROOT creation template (a second one fails to create)
+    stack = new_stack("Prod", account=PRODUCTION_ACCOUNT)
+    registry = DestinationRegistry(
+        stack, "Registry", creation_template=False, encryption_key=kms.Key(stack, "Key")
+    )
+    registry.allow_replication(source_account=STAGING_ACCOUNT, repository_prefixes=["webapp"])
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::ECR::RepositoryCreationTemplate", 0)
+    template.resource_count_is("AWS::IAM::Role", 0)  # nor the role only the template uses
+    assert registry.creation_template is None
+    template.resource_count_is("AWS::ECR::RegistryPolicy", 1)
 
 
 def test_no_cross_account_pull_is_granted(template: Template) -> None:

@@ -82,9 +82,36 @@ def test_of_returns_the_same_registry_per_stack(two_services: cdk.Stack) -> None
     assert SourceRegistry.of(new_stack("Other")) is not SourceRegistry.of(two_services)
 
 
-def test_registered_repositories_are_scanned_on_push_by_one_scanning_configuration(
-    template: Template,
+def test_the_registry_scanning_is_left_alone_by_default(
+    two_services: cdk.Stack, template: Template
 ) -> None:
+    # A registry scanning configuration replaces the registry's own: BASIC would switch off an
+    # organisation's Inspector enhanced scanning for the whole registry.
+    template.resource_count_is("AWS::ECR::RegistryScanningConfiguration", 0)
+    assert SourceRegistry.of(two_services).scanning_configuration is None
+    # each repository still scans on push by itself
+    for repository in template.find_resources("AWS::ECR::Repository").values():
+        assert repository["Properties"]["ImageScanningConfiguration"] == {"ScanOnPush": True}
+
+
+def test_scan_without_managed_scanning_says_how_to_opt_in() -> None:
+    with pytest.raises(ValueError, match=r"scan\('webapp'\) needs manage_scanning=True"):
+        _registry().scan("webapp")
+
+
+def test_registered_repositories_are_scanned_on_push_by_one_scanning_configuration() -> None:
+    # GIVEN a registry that manages scanning, and two services registering into it
+    stack = new_stack()
+    SourceRegistry(stack, SourceRegistry.DEFAULT_ID, manage_scanning=True)
+    for name in ("webapp", "orders-worker"):
+        ServiceRepository(
+            stack,
+            name,
+            repository_name=name,
+            registry=SourceRegistry.of(stack),
+            replicate_to=[PROD],
+        )
+    template = Template.from_stack(stack)
     template.resource_count_is("AWS::ECR::RegistryScanningConfiguration", 1)
     template.has_resource_properties(
         "AWS::ECR::RegistryScanningConfiguration",
@@ -121,7 +148,9 @@ def test_a_prefix_registered_again_with_another_destination_moves_to_a_merged_ru
 
 def test_enhanced_continuous_scanning() -> None:
     stack = new_stack()
-    registry = SourceRegistry(stack, "Registry", scan_type="ENHANCED", continuous_scan=True)
+    registry = SourceRegistry(
+        stack, "Registry", manage_scanning=True, scan_type="ENHANCED", continuous_scan=True
+    )
     registry.scan("team-*")
     Template.from_stack(stack).has_resource_properties(
         "AWS::ECR::RegistryScanningConfiguration",
@@ -243,7 +272,7 @@ def test_invalid_scan_settings_fail(kwargs: dict[str, Any], message: str) -> Non
 
 def test_invalid_scan_filter_fails() -> None:
     with pytest.raises(ValueError, match=r"scan filter 'Web App' is not a repository wildcard"):
-        _registry().scan("Web App")
+        SourceRegistry(new_stack(), "Registry", manage_scanning=True).scan("Web App")
 
 
 def test_of_refuses_a_foreign_construct_with_its_id() -> None:

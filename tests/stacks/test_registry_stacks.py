@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from aws_cdk.assertions import Template
 
-from container_delivery.config import load_config
+from container_delivery.config import RegistrySettings, load_config
 from container_delivery.constructs.registry import ServiceRepository
 from container_delivery.stacks.registry import (
     DESTINATION_STACK_NAME,
@@ -99,16 +100,38 @@ def test_production_has_the_creation_template_and_no_repository(destination: Tem
     destination.resource_count_is("AWS::ECR::Repository", 0)
 
 
-def test_both_sides_watch_replication_failures_and_email_the_team(
+def test_replication_failures_are_watched_where_ecr_emits_them(
     source: Template, destination: Template
 ) -> None:
-    for template in (source, destination):
-        template.resource_count_is("AWS::Events::Rule", 1)
-        template.has_resource_properties(
-            "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "platform-team@example.com"}
-        )
+    # ECR emits "ECR Replication Action" in the destination registry's account and region: a rule
+    # in staging would never fire.
+    source.resource_count_is("AWS::Events::Rule", 0)
+    source.resource_count_is("AWS::SNS::Topic", 0)
+    destination.resource_count_is("AWS::Events::Rule", 1)
+    destination.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "platform-team@example.com"}
+    )
     rule = next(iter(destination.find_resources("AWS::Events::Rule").values()))["Properties"]
+    assert rule["EventPattern"]["detail-type"] == ["ECR Replication Action"]
+    assert rule["EventPattern"]["detail"]["result"] == ["FAILED"]
     assert rule["EventPattern"]["detail"]["source-account"] == [STAGING_ACCOUNT]
+
+
+def test_registry_wide_singletons_follow_the_config() -> None:
+    # GIVEN the organisation's scanning is left alone (default) in one app ...
+    default = add_registry_stacks(new_app(), load_config())
+    for stack in (default.source, default.destination):
+        Template.from_stack(stack).resource_count_is("AWS::ECR::RegistryScanningConfiguration", 0)
+    # ... and owned by the app, with an existing creation template kept, in another
+    config = replace(
+        load_config(), registry=RegistrySettings(manage_scanning=True, creation_template=False)
+    )
+    owned = add_registry_stacks(new_app(), config)
+    for stack in (owned.source, owned.destination):
+        Template.from_stack(stack).resource_count_is("AWS::ECR::RegistryScanningConfiguration", 1)
+    Template.from_stack(owned.destination).resource_count_is(
+        "AWS::ECR::RepositoryCreationTemplate", 0
+    )
 
 
 def test_registry_stacks_are_nag_and_lint_clean(tmp_path: Path) -> None:

@@ -70,8 +70,9 @@ class DestinationRegistry(Construct):
         encryption_key: kms.IKey | None = None,
         resource_tags: Mapping[str, str] | None = None,
         creation_role: iam.IRole | None = None,
-        scan_on_push: bool = True,
+        scan_on_push: bool = False,
         scan_type: ScanType = "BASIC",
+        creation_template: bool = True,
     ) -> None:
         """
         :param template_prefix: Namespace of the repositories the creation template applies to.
@@ -93,10 +94,17 @@ class DestinationRegistry(Construct):
             Default: - none.
         :param creation_role: Role ECR assumes to create repositories; ECR needs one when the
             template uses a KMS key or resource tags. Default: - created when needed.
-        :param scan_on_push: Registry-level scan on push for the replicated prefixes.
-            Default: - True.
-        :param scan_type: Registry scanning of the production registry, ``BASIC`` (on push) or
-            ``ENHANCED`` (Amazon Inspector). Default: - BASIC.
+        :param scan_on_push: Own the registry's ``AWS::ECR::RegistryScanningConfiguration``
+            with scan on push for the replicated prefixes. It is one per account and region and
+            replaces the registry's scanning (``BASIC`` switches an organisation's Amazon
+            Inspector enhanced scanning off for the whole registry). Default: - False: the
+            registry's scanning is left as it is (a prerequisite: see docs/registry.md).
+        :param scan_type: With ``scan_on_push``. Default: - BASIC.
+        :param creation_template: Create the ``REPLICATION`` repository creation template for
+            ``template_prefix``. ECR allows one template per prefix: if the account already has
+            one (``aws ecr describe-repository-creation-templates --prefixes ROOT``), the create
+            fails; set False and make sure that template gives immutable tags and the lifecycle
+            policy. Default: - True.
         """
         super().__init__(scope, construct_id)
         problems = [
@@ -140,9 +148,13 @@ class DestinationRegistry(Construct):
 
         self.creation_role: iam.IRole | None = creation_role
         """The role ECR assumes to create repositories (only with KMS or resource tags)."""
-        if creation_role is None and (encryption_key is not None or tags):
+        if creation_template and creation_role is None and (encryption_key is not None or tags):
             self.creation_role = self._create_role(encryption_key)
 
+        self.creation_template: ecr.CfnRepositoryCreationTemplate | None = None
+        """The repository creation template (REPLICATION), unless ``creation_template=False``."""
+        if not creation_template:
+            return
         self.creation_template = ecr.CfnRepositoryCreationTemplate(
             self,
             "CreationTemplate",
@@ -171,7 +183,6 @@ class DestinationRegistry(Construct):
             resource_tags=[cdk.CfnTag(key=k, value=v) for k, v in tags.items()] or None,
             custom_role_arn=self.creation_role.role_arn if self.creation_role else None,
         )
-        """The repository creation template (REPLICATION)."""
 
     @staticmethod
     def of(scope: IConstruct) -> DestinationRegistry:

@@ -72,7 +72,7 @@ class ServiceRepository(Construct):
         :param removal_policy: What happens to the repository and its images when the stack is
             deleted. Default: - RETAIN; images outlive the stack.
         :param registry: The stack's source registry; the repository registers for its
-            registry-level scanning (and replication).
+            replication, and for its registry-level scanning when the registry manages scanning.
             Default: - none: repository-level scan on push only, no replication.
         :param replicate_to: Where images replicate (needs ``registry``).
             Default: - nowhere.
@@ -140,7 +140,8 @@ class ServiceRepository(Construct):
 
         if registry is not None:
             # The literal name, not the Ref token: filters and overlap checks need the string.
-            registry.scan(repository_name)
+            if registry.manages_scanning:
+                registry.scan(repository_name)
             if replicate_to:
                 registry.replicate(repository_name, destinations=replicate_to)
 

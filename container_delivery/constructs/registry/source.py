@@ -81,12 +81,18 @@ class SourceRegistry(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        manage_scanning: bool = False,
         scan_type: ScanType = "BASIC",
         continuous_scan: bool = False,
     ) -> None:
         """
-        :param scan_type: Registry scanning, ``BASIC`` (free, on push) or ``ENHANCED`` (Amazon
-            Inspector). Default: - BASIC.
+        :param manage_scanning: Own the registry's ``AWS::ECR::RegistryScanningConfiguration``
+            (one per account and region: it replaces whatever scanning the registry has, e.g. an
+            organisation's Amazon Inspector enhanced scanning, which ``BASIC`` switches off for
+            the whole registry). Default: - False: the registry's scanning is left as it is and
+            every ``ServiceRepository`` keeps its own scan on push.
+        :param scan_type: With ``manage_scanning``: ``BASIC`` (free, on push) or ``ENHANCED``
+            (Amazon Inspector). Default: - BASIC.
         :param continuous_scan: With ENHANCED, rescan continuously instead of on push only.
             Default: - False (scan on push).
         """
@@ -98,6 +104,8 @@ class SourceRegistry(Construct):
         # destinations (in registration order) -> repository prefixes
         self._rules: Rules = {}
         self._scanning = RegistryScanning(self, scan_type=scan_type, continuous=continuous_scan)
+        self.manages_scanning = manage_scanning
+        """Whether this registry renders the registry scanning configuration."""
         self.replication_configuration: ecr.CfnReplicationConfiguration | None = None
         """The replication configuration, once a repository registered for replication."""
 
@@ -155,6 +163,13 @@ class SourceRegistry(Construct):
         :raises ValueError: the pattern is invalid or the scanning rule is full.
         """
         pattern = _name_of(repository)
+        if not self.manages_scanning:
+            raise ValueError(
+                f"SourceRegistry '{self._id}': scan({pattern!r}) needs manage_scanning=True "
+                "(the registry scanning configuration replaces the registry's existing one; "
+                "create the registry as SourceRegistry(stack, SourceRegistry.DEFAULT_ID, "
+                "manage_scanning=True) before SourceRegistry.of)"
+            )
         problems = self._scanning.check(pattern)
         if problems:
             raise ValueError(f"SourceRegistry '{self._id}': " + "; ".join(problems))
