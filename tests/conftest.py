@@ -43,6 +43,11 @@ class ReferenceAssembly:
         return json.loads((self.outdir / "validation-report.json").read_text())  # type: ignore[no-any-return]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The promotion access check reads the boto3 calls the Lambda tests record: run it last."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/access/test_promotion_calls.py"))
+
+
 @pytest.fixture(scope="session")
 def reference_assembly(tmp_path_factory: pytest.TempPathFactory) -> ReferenceAssembly:
     from container_delivery.config import load_config

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.access import recorder
 from tests.helpers import load_handler
 
 REGION = "eu-west-1"
@@ -31,6 +32,17 @@ PROMOTE_ENV = (
     "DESTINATION_REGISTRY_ID",
     "REPLICATION_TIMEOUT_SECONDS",
 )
+
+
+@pytest.fixture(autouse=True)
+def _record_boto3_calls(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every boto3 call of every Lambda test, for the access check (tests/access)."""
+    with recorder.recording(request.node.nodeid):
+        yield
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    recorder.write_if_requested()
 
 
 @pytest.fixture(scope="session")
