@@ -19,7 +19,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from container_delivery.config import DeliveryConfig
-from container_delivery.config.model import Accounts, ServiceConfig
+from container_delivery.config.model import Account, Accounts, EnvironmentName, ServiceConfig
 from container_delivery.constructs.pipeline import (
     GITHUB_AUDIENCE,
     GITHUB_OIDC_URL,
@@ -35,6 +35,7 @@ from container_delivery.constructs.promotion import (
     PromotionReadRole,
     ReplicationCheck,
 )
+from container_delivery.stacks.service import network_stack_name
 
 if TYPE_CHECKING:
     from .registry import RegistryStacks
@@ -75,14 +76,20 @@ def promotion_read_role_name(service: str) -> str:
 
 def deploy_targets(service: str, accounts: Accounts) -> tuple[DeployTarget, DeployTarget]:
     """(staging, production) deploy targets of ``service``."""
+    environments: tuple[tuple[EnvironmentName, Account], ...] = (
+        ("staging", accounts.staging),
+        ("production", accounts.production),
+    )
     return tuple(  # type: ignore[return-value]
         DeployTarget(
             stack_name=service_stack_name(service, env),
             account=account.id,
             region=account.region,
             role_name=deploy_role_name(service),
+            # The service stack reads the network stack's outputs (Fn::GetStackOutput).
+            output_stacks=(network_stack_name(env),),
         )
-        for env, account in (("staging", accounts.staging), ("production", accounts.production))
+        for env, account in environments
     )
 
 

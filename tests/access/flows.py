@@ -383,6 +383,15 @@ def stack_update_flows(stack: Stack, exec_role: Principal, actor: str) -> Iterat
         for logical_id, how in changed_resources(stack, before, after).items():
             if changes.get(logical_id) != "replace":
                 changes[logical_id] = how
+    # Fn::GetStackOutput is resolved on every update, with the execution role by default.
+    for reference in sorted(set(_stack_outputs(stack.template))):
+        other = stack.assembly.stack(reference)
+        yield Flow(
+            f"{actor} (CloudFormation)",
+            exec_role,
+            "cloudformation:DescribeStacks",
+            f"arn:aws:cloudformation:{other.region}:{other.account}:stack/{other.name}/id",
+        )
     for logical_id, how in sorted(changes.items()):
         resource = stack.resources[logical_id]
         handlers = resource_schema(resource["Type"])["handlers"]
@@ -416,6 +425,17 @@ def stack_update_flows(stack: Stack, exec_role: Principal, actor: str) -> Iterat
                 )
             else:
                 yield Flow(f"{actor} (CloudFormation)", exec_role, action, arn)
+
+
+def _stack_outputs(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        if "Fn::GetStackOutput" in value:
+            yield value["Fn::GetStackOutput"]["StackName"]
+        for item in value.values():
+            yield from _stack_outputs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _stack_outputs(item)
 
 
 def _changed_arn(stack: Stack, logical_id: str, resource: dict[str, Any]) -> str:

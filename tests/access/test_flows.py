@@ -70,6 +70,7 @@ def test_cloudformation_may_roll_each_service_stack_to_a_new_digest(
         "ecs:UpdateService",
         "application-autoscaling:RegisterScalableTarget",
         "iam:PassRole",
+        "cloudformation:DescribeStacks",  # Fn::GetStackOutput of the network stack
     } <= actions
     assert denied(model, flows) == []
 

@@ -42,6 +42,10 @@ class DeployTarget:
     Default: - ``hnb659fds`` (``DEFAULT_QUALIFIER``, the default bootstrap)."""
     execution_role_name: str | None = None
     """The CloudFormation execution role of the stack. Default: - ``<role_name>-cfn``."""
+    output_stacks: tuple[str, ...] = ()
+    """Stacks (same account and region) whose outputs the stack reads with
+    ``Fn::GetStackOutput``: CloudFormation resolves them on every update with the execution role,
+    which may describe them. Default: - none."""
 
     @property
     def role_arn(self) -> str:
@@ -85,6 +89,11 @@ class DeployTarget:
             *check_region(f"{name}.region", self.region),
             *check_role_name(f"{name}.role_name", self.role_name),
             *check_role_name(f"{name}.execution_role_name", self.cfn_execution_role_name),
+            *(
+                problem
+                for index, stack in enumerate(self.output_stacks)
+                for problem in check_stack_name(f"{name}.output_stacks[{index}]", stack)
+            ),
         ]
 
 
@@ -269,6 +278,21 @@ def execution_statements(target: DeployTarget) -> list[iam.PolicyStatement]:
             actions=["ssm:GetParameters"],
             resources=[target.bootstrap_version_parameter_arn],
         ),
+        *(
+            [
+                iam.PolicyStatement(
+                    sid="ResolveStackOutputs",
+                    actions=["cloudformation:DescribeStacks"],
+                    resources=[
+                        f"arn:{partition}:cloudformation:{target.region}:{target.account}:"
+                        f"stack/{name}/*"
+                        for name in target.output_stacks
+                    ],
+                )
+            ]
+            if target.output_stacks
+            else []
+        ),
     ]
 
 
@@ -283,6 +307,10 @@ def _acknowledge_execution_policy(policy: iam.ManagedPolicy, target: DeployTarge
         f"{ecs_arn}:task-definition/*",
         f"{ecs_arn}:service-deployment/*/{prefix}*/*",
         f"arn:{partition}:iam::{target.account}:role/{prefix}*",
+        *(
+            f"arn:{partition}:cloudformation:{target.region}:{target.account}:stack/{name}/*"
+            for name in target.output_stacks
+        ),
     ]
     acknowledge(
         policy,
@@ -291,7 +319,8 @@ def _acknowledge_execution_policy(policy: iam.ManagedPolicy, target: DeployTarge
         "permissions; task definition revisions are new ARNs on every deploy; the service, its "
         f"deployments and the roles of stack {target.stack_name} have names CloudFormation "
         "generates (the stack name, then a random suffix), so only that prefix can be fixed. "
-        "The role can neither create nor delete anything but task definition revisions.",
+        "The role can neither create nor delete anything but task definition revisions. A stack "
+        "ARN ends with the id CloudFormation generated; the stack names are fixed.",
     )
 
 
