@@ -561,6 +561,14 @@ def _topic_key(assembly: Assembly, topic_arn: str) -> str | None:
     raise KeyError(topic_arn)
 
 
+#: What reaches KMS when SNS encrypts a message for a publishing service: SNS calls KMS on the
+#: service's behalf (kms:ViaService); CloudWatch alarms also pass aws:SourceAccount, EventBridge
+#: and CodeStar Notifications pass neither aws:SourceAccount nor aws:SourceArn to KMS.
+KMS_SOURCE_KEYS: Mapping[str, tuple[str, ...]] = {
+    "cloudwatch.amazonaws.com": ("aws:SourceAccount",)
+}
+
+
 def _publish(
     assembly: Assembly,
     actor: str,
@@ -571,8 +579,12 @@ def _publish(
     yield Flow(actor, principal, "sns:Publish", topic, context)
     key = _topic_key(assembly, topic)
     if key:
+        region = topic.split(":")[3]
+        kms_context: dict[str, ContextValue] = {"kms:ViaService": f"sns.{region}.amazonaws.com"}
+        for name in KMS_SOURCE_KEYS.get(principal.arn, ()):
+            kms_context[name] = context[name]
         for action in ("kms:GenerateDataKey", "kms:Decrypt"):
-            yield Flow(actor, principal, action, key, context)
+            yield Flow(actor, principal, action, key, kms_context)
 
 
 def alarm_flows(assembly: Assembly) -> Iterator[Flow]:

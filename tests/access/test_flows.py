@@ -112,7 +112,6 @@ def test_the_execution_role_may_decrypt_secrets_with_their_customer_managed_key(
         )
 
 
-@pytest.mark.xfail(strict=True, reason="the alarm topics' policies hold only the TLS deny")
 def test_alarms_may_publish_to_their_encrypted_topics(
     assembly: Assembly, model: PolicyModel
 ) -> None:
