@@ -127,7 +127,11 @@ def _expand(text: str, env: Mapping[str, str]) -> str:
 AWS_CLI_ACTIONS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("ecr", "get-login-password"): ("ecr:GetAuthorizationToken",),
     ("ecr", "describe-images"): ("ecr:DescribeImages",),
-    ("s3", "cp"): ("s3:GetObject",),
+    ("s3", "cp"): ("s3:GetObject or s3:PutObject",),
+    ("ecr-public", "get-login-password"): (
+        "ecr-public:GetAuthorizationToken",
+        "sts:GetServiceBearerToken",
+    ),
     ("inspector-scan", "scan-sbom"): ("inspector-scan:ScanSbom",),
     ("cloudformation", "describe-stacks"): ("cloudformation:DescribeStacks",),
     ("cloudformation", "update-stack"): ("cloudformation:UpdateStack",),
@@ -139,12 +143,43 @@ AWS_CLI_ACTIONS: Mapping[tuple[str, str], tuple[str, ...]] = {
 AWS_COMMAND = re.compile(r"(?:^|[\s(|;&`$])aws\s+([a-z0-9-]+)\s+([a-z0-9-]+)")
 
 
+def _code_only(line: str) -> str:
+    """``line`` without quoted text, keeping command substitutions inside double quotes."""
+    out: list[str] = []
+    state, depth, index = "", 0, 0
+    while index < len(line):
+        char = line[index]
+        if char == "\\":
+            if state != "'" and (state == "" or depth):
+                out.append(line[index : index + 2])
+            index += 2
+            continue
+        if state == "'":
+            state = "" if char == "'" else state
+        elif state == '"' and not depth:
+            if line.startswith("$(", index):
+                depth = 1
+                out.append(" $(")
+                index += 2
+                continue
+            state = "" if char == '"' else state
+        elif depth:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            out.append(char if depth else ") ")
+        elif char in "'\"":
+            state = char
+        else:
+            out.append(char)
+        index += 1
+    return "".join(out)
+
+
 def aws_commands(commands: list[str]) -> list[tuple[str, str, str]]:
     """(service, command, the command line) of every ``aws`` call in ``commands``."""
     found = []
     for command in commands:
         for line in command.replace("\\\n", " ").splitlines():
-            for match in AWS_COMMAND.finditer(line):
+            for match in AWS_COMMAND.finditer(_code_only(line)):
                 found.append((match.group(1), match.group(2), line.strip()))
     return found
 
@@ -168,11 +203,9 @@ def build_flows(assembly: Assembly) -> Iterator[Flow]:
             actions = AWS_CLI_ACTIONS.get((svc, cmd))
             assert actions is not None, f"{actor}: `aws {svc} {cmd}` has no IAM mapping: {line}"
             for action in actions:
-                if action == "s3:GetObject":
-                    url = _expand(shlex.split(line.split("aws s3 cp", 1)[1])[-2], env)
-                    bucket_key = url.removeprefix("s3://")
-                    yield Flow(actor, role, action, f"arn:aws:s3:::{bucket_key}")
-                elif action == "ecr:GetAuthorizationToken":
+                if (svc, cmd) == ("s3", "cp"):
+                    yield _s3_copy(actor, role, line, env)
+                elif action in ("ecr:GetAuthorizationToken", "ecr-public:GetAuthorizationToken"):
                     yield Flow(actor, role, action, "*")
                 elif action.startswith("ecr:"):
                     yield Flow(actor, role, action, repo)
@@ -200,6 +233,19 @@ def build_flows(assembly: Assembly) -> Iterator[Flow]:
             ):
                 yield Flow(actor, role, f"ecr:{action}", cache)
         yield from _project_flows(stack, "PipelineBuild", role, actor, "build", writes=True)
+
+
+def _s3_copy(actor: str, role: Principal, line: str, env: Mapping[str, str]) -> Flow:
+    """``aws s3 cp SRC DST``: GetObject of an s3:// source, PutObject of an s3:// destination."""
+    words = [w for w in shlex.split(line.split("aws s3 cp", 1)[1]) if not w.startswith("-")]
+    source, destination = (_expand(w, env) for w in words[:2])
+    if source.startswith("s3://"):
+        return Flow(actor, role, "s3:GetObject", f"arn:aws:s3:::{source.removeprefix('s3://')}")
+    assert destination.startswith("s3://"), f"{actor}: no S3 URL in {line}"
+    key = destination.removeprefix("s3://")
+    if key.endswith("/"):
+        key += source.rsplit("/", 1)[-1]
+    return Flow(actor, role, "s3:PutObject", f"arn:aws:s3:::{key}")
 
 
 def _project_flows(

@@ -380,3 +380,32 @@ def test_the_promotion_read_role_only_reads_its_own_repository(
     assert model.check(reader, "ecr:DescribeImages", own).allowed
     assert not model.check(reader, "ecr:DescribeImages", other).allowed
     assert not model.check(reader, "ecr:PutImage", own).allowed
+
+
+# --- the command parser the build and deploy flows rely on ---------------------------------------
+
+
+def test_aws_commands_are_found_in_pipes_substitutions_and_continued_lines() -> None:
+    commands = [
+        "aws ecr get-login-password | docker login --username AWS --password-stdin x",
+        'IMAGE_DIGEST=$(aws ecr describe-images --repository-name "$R")',
+        'if ! OUT=$(aws cloudformation update-stack --stack-name "$S" \\\n  --role-arn "$X" 2>&1); then',
+        "echo 'the aws cli is not called here' && awsx s3 cp a b",
+    ]
+    found = [(svc, cmd, "--role-arn" in line) for svc, cmd, line in fl.aws_commands(commands)]
+    assert found == [
+        ("ecr", "get-login-password", False),
+        ("ecr", "describe-images", False),
+        ("cloudformation", "update-stack", True),
+    ]
+    # a new command has no IAM mapping until someone adds it (and its permission)
+    assert ("ssm", "get-parameter") not in fl.AWS_CLI_ACTIONS
+
+
+def test_s3_copies_read_an_s3_source_and_write_an_s3_destination() -> None:
+    role = Principal.role(f"arn:aws:iam::{STAGING}:role/build")
+    env = {"GATE": "s3://assets/gate.zip", "BUCKET": "cache"}
+    read = fl._s3_copy("build", role, 'aws s3 cp --no-progress "$GATE" /tmp/gate.zip', env)
+    write = fl._s3_copy("build", role, 'aws s3 cp /tmp/kev.json "s3://$BUCKET/kev/"', env)
+    assert (read.action, read.resource) == ("s3:GetObject", "arn:aws:s3:::assets/gate.zip")
+    assert (write.action, write.resource) == ("s3:PutObject", "arn:aws:s3:::cache/kev/kev.json")
