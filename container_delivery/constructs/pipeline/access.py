@@ -62,6 +62,8 @@ class DeployTarget:
 
     @property
     def cfn_execution_role_name(self) -> str:
+        """The stack's CloudFormation execution role: ``execution_role_name`` or
+        ``<role_name>-cfn``."""
         return self.execution_role_name or f"{self.role_name}-cfn"
 
     @property

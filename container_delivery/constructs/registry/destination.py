@@ -94,12 +94,14 @@ class DestinationRegistry(Construct):
             Default: - none.
         :param creation_role: Role ECR assumes to create repositories; ECR needs one when the
             template uses a KMS key or resource tags. Default: - created when needed.
-        :param scan_on_push: Own the registry's ``AWS::ECR::RegistryScanningConfiguration``
-            with scan on push for the replicated prefixes. It is one per account and region and
-            replaces the registry's scanning (``BASIC`` switches an organisation's Amazon
-            Inspector enhanced scanning off for the whole registry). Default: - False: the
-            registry's scanning is left as it is (a prerequisite: see docs/registry.md).
-        :param scan_type: With ``scan_on_push``. Default: - BASIC.
+        :param scan_on_push: Own the registry scanning configuration, with scan on push for
+            the replicated prefixes. There is one ``AWS::ECR::RegistryScanningConfiguration`` per
+            account and region and it replaces the registry's scanning (``BASIC`` switches an
+            organisation's Amazon Inspector enhanced scanning off for the whole registry).
+            Default: - False: the registry's scanning is left as it is (a prerequisite: see
+            docs/registry.md).
+        :param scan_type: Registry scanning with ``scan_on_push``, ``BASIC`` or ``ENHANCED``.
+            Default: - BASIC.
         :param creation_template: Create the ``REPLICATION`` repository creation template for
             ``template_prefix``. ECR allows one template per prefix: if the account already has
             one (``aws ecr describe-repository-creation-templates --prefixes ROOT``), the create

@@ -86,13 +86,14 @@ class SourceRegistry(Construct):
         continuous_scan: bool = False,
     ) -> None:
         """
-        :param manage_scanning: Own the registry's ``AWS::ECR::RegistryScanningConfiguration``
-            (one per account and region: it replaces whatever scanning the registry has, e.g. an
-            organisation's Amazon Inspector enhanced scanning, which ``BASIC`` switches off for
-            the whole registry). Default: - False: the registry's scanning is left as it is and
-            every ``ServiceRepository`` keeps its own scan on push.
-        :param scan_type: With ``manage_scanning``: ``BASIC`` (free, on push) or ``ENHANCED``
-            (Amazon Inspector). Default: - BASIC.
+        :param manage_scanning: Own the registry scanning configuration. There is one
+            ``AWS::ECR::RegistryScanningConfiguration`` per account and region and it replaces
+            whatever scanning the registry has, e.g. an organisation's Amazon Inspector enhanced
+            scanning, which ``BASIC`` switches off for the whole registry.
+            Default: - False: the registry's scanning is left as it is and every
+            ``ServiceRepository`` keeps its own scan on push.
+        :param scan_type: Registry scanning with ``manage_scanning``, ``BASIC`` (free, on push)
+            or ``ENHANCED`` (Amazon Inspector). Default: - BASIC.
         :param continuous_scan: With ENHANCED, rescan continuously instead of on push only.
             Default: - False (scan on push).
         """
