@@ -127,6 +127,7 @@ def _expand(text: str, env: Mapping[str, str]) -> str:
 AWS_CLI_ACTIONS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("ecr", "get-login-password"): ("ecr:GetAuthorizationToken",),
     ("ecr", "describe-images"): ("ecr:DescribeImages",),
+    ("ecr", "batch-get-image"): ("ecr:BatchGetImage",),
     ("s3", "cp"): ("s3:GetObject or s3:PutObject",),
     ("ecr-public", "get-login-password"): (
         "ecr-public:GetAuthorizationToken",
