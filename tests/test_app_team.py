@@ -259,3 +259,12 @@ def test_the_pipeline_has_approval_and_promotion_and_deploys_production_by_role(
         for resource in synth.resources(f"{SERVICE}-production-access", "AWS::IAM::Role")
     }
     assert roles == {f"{SERVICE}-deploy", f"{SERVICE}-promotion-read"}
+
+
+def test_the_build_stack_outputs_what_the_release_workflow_reads(synth: Synth) -> None:
+    # examples/github-actions/release.yml is filled in from these three outputs
+    outputs = synth.template(f"{SERVICE}-build")["Outputs"]
+    assert {"UploadRoleArn", "SourceBucket", "SourceKey"} <= set(outputs)
+    assert outputs["SourceKey"]["Value"] == f"source/{SERVICE}.zip"
+    # AND the staging stack has the output the pipeline's approval link is read from
+    assert "Url" in synth.template(f"{SERVICE}-staging")["Outputs"]

@@ -18,32 +18,26 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_secretsmanager as secretsmanager
 
 from container_delivery.compliance import apply_packs
-from container_delivery.constructs.network import ServiceNetwork
-from container_delivery.constructs.pipeline import (
+from container_delivery.constructs import (
     STAGING_URL_VARIABLE,
     BuildOptions,
     DeliveryPipeline,
     DeployRole,
     DeployTarget,
-    github_oidc_provider_arn,
-)
-from container_delivery.constructs.promotion import (
+    DestinationRegistry,
+    FargateService,
+    LoadBalancerOptions,
     PromotionFunction,
     PromotionReadRole,
     ReplicationCheck,
-)
-from container_delivery.constructs.registry import (
-    DestinationRegistry,
     ReplicationDestination,
+    SecureTopic,
+    ServiceNetwork,
     ServiceRepository,
-    SourceRegistry,
-)
-from container_delivery.constructs.service import (
-    FargateService,
-    LoadBalancerOptions,
     ServiceSecret,
+    SourceRegistry,
+    github_oidc_provider_arn,
 )
-from container_delivery.constructs.topic import SecureTopic
 
 SERVICE = "payments-api"  # the ECR repository, ECS service and stack prefix, in both accounts
 GITHUB_REPOSITORY = "example-org/payments-api"  # its tags (v*) start releases
