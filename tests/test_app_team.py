@@ -11,6 +11,7 @@ The wheel, the venv and the synth are made once for the module.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -124,6 +125,22 @@ def synth(venv: Path, tmp_path_factory: pytest.TempPathFactory) -> Synth:
     started = time.monotonic()
     result = cdk_synth(app_dir, env)
     return Synth(app_dir=app_dir, result=result, seconds=time.monotonic() - started)
+
+
+def test_the_example_imports_only_the_public_api() -> None:
+    tree = ast.parse((EXAMPLE / "app.py").read_text())
+    imported = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("container")
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if alias.name.startswith("container")
+    }
+    assert imported == {"container_delivery.constructs", "container_delivery.compliance"}
 
 
 def test_the_wheel_ships_the_promotion_handler_and_the_scan_gate(build: Build) -> None:
