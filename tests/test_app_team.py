@@ -152,7 +152,6 @@ def test_the_wheel_ships_the_promotion_handler_and_the_scan_gate(build: Build) -
     ]
     assert handlers, f"no promotion handler in {build.wheel.name}: {sorted(names)}"
     assert "container_delivery/scan_gate/__main__.py" in names
-    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
 
 
 def test_the_build_prints_no_deprecation_warning(build: Build) -> None:
