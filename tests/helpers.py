@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -81,10 +82,62 @@ def nag_findings(app: cdk.App, outdir: Path, packs: tuple[str, ...] = ALL_PACKS)
     except RuntimeError as error:
         if "ValidationFailed" not in str(error):
             raise
-    report = json.loads((outdir / "validation-report.json").read_text())
+    return report_findings(json.loads((outdir / "validation-report.json").read_text()))
+
+
+def report_findings(report: dict[str, Any]) -> list[str]:
+    """The unacknowledged findings of a ``validation-report.json``, one line each."""
     return [
         f"{violation['ruleName']} at {construct['constructPath']}: {violation['description']}"
-        for plugin in report["pluginReports"]
+        for plugin in report.get("pluginReports") or []
         for violation in plugin.get("violations", [])
         for construct in violation["violatingConstructs"]
     ]
+
+
+#: The pinned CDK CLI (package.json).
+CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"
+
+#: Variables that would let a run find AWS credentials or configuration, or another Python.
+_UNSAFE_VARIABLES = ("AWS_", "CDK_", "PYTHON", "VIRTUAL_ENV")
+
+
+def new_user_environment(home: Path, *path_first: Path) -> dict[str, str]:
+    """The environment of a new user's ``cdk`` run: no AWS credentials, config or profile.
+
+    ``HOME`` is ``home`` (no ``~/.aws``, no ``~/.cdk``); ``path_first`` (e.g. a venv's ``bin``)
+    come first on ``PATH``, then the pinned Node 22 and CDK CLI. jsii keeps its package cache
+    where it is, so the run does not unpack aws-cdk-lib again (seconds on a busy machine).
+    """
+    env = {
+        name: value for name, value in os.environ.items() if not name.startswith(_UNSAFE_VARIABLES)
+    }
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    env.update(
+        HOME=str(home),
+        PATH=os.pathsep.join(
+            [*(str(path) for path in path_first), str(CDK_CLI.parent), os.environ["PATH"]]
+        ),
+        AWS_CONFIG_FILE=str(home / "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "no-aws-credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+        CDK_DISABLE_VERSION_CHECK="true",
+        JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
+        JSII_RUNTIME_PACKAGE_CACHE_ROOT=os.environ.get(
+            "JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(Path(cache) / "aws" / "jsii" / "package-cache")
+        ),
+    )
+    return env
+
+
+def cdk_synth(app_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``cdk synth --quiet`` of the pinned CLI in ``app_dir`` (its own ``cdk.json``)."""
+    return subprocess.run(  # noqa: S603 - fixed command, our own files
+        [str(CDK_CLI), "synth", "--quiet"],
+        cwd=app_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )

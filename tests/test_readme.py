@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sys
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from tests.helpers import ROOT
+from tests.helpers import ALL_PACKS, ROOT, cdk_synth, new_user_environment, report_findings
 
 README = (ROOT / "README.md").read_text()
 
@@ -59,6 +62,36 @@ def test_minimal_example_synthesizes_a_service_by_digest(monkeypatch: pytest.Mon
             ]
         },
     )
+
+
+@pytest.mark.packaging
+def test_minimal_example_passes_cdk_synth_with_every_pack_and_no_credentials(
+    tmp_path: Path,
+) -> None:
+    # GIVEN the README's minimal example as the app of a bare cdk.json (no context, no flags),
+    # with every nag pack (added here when the example does not register them itself)
+    (code,) = _python_blocks("Minimal example: one service, one environment")
+    if "apply_packs(" not in code:
+        register = (
+            "from container_delivery.compliance import apply_packs\n"
+            f"apply_packs(app, {list(ALL_PACKS)!r})\n"
+        )
+        code = code.replace("\napp.synth()", f"\n{register}app.synth()")
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    (app_dir / "app.py").write_text(code)
+    (app_dir / "cdk.json").write_text(json.dumps({"app": "python3 app.py"}))
+    (tmp_path / "home").mkdir()
+    # WHEN the real CLI synthesizes it with this project's venv and no AWS credentials
+    env = new_user_environment(tmp_path / "home", Path(sys.executable).parent)
+    result = cdk_synth(app_dir, env)
+    # THEN it succeeds, and every pack ran with nothing left unacknowledged
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((app_dir / "cdk.out" / "validation-report.json").read_text())
+    findings = report_findings(report)
+    assert findings == [], "\n".join(findings)
+    plugins = {plugin["pluginName"] for plugin in report["pluginReports"]}
+    assert {"AwsSolutions", *ALL_PACKS} <= plugins
 
 
 def test_readme_quotes_the_latest_benchmark_run() -> None:
