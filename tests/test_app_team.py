@@ -269,12 +269,13 @@ def test_the_pipeline_has_approval_and_promotion_and_deploys_production_by_role(
     (pipeline,) = synth.resources(f"{SERVICE}-build", "AWS::CodePipeline::Pipeline")
     stages = [stage["Name"] for stage in pipeline["Properties"]["Stages"]]
     assert stages == ["Source", "Build", "Staging", "Approval", "Promote", "Production"]
-    # the production account holds the deploy role and the promotion read role it trusts
+    # the production account holds the deploy role, the production stack's own CloudFormation
+    # execution role (the only role the deploy role may pass) and the promotion read role
     roles = {
         resource["Properties"]["RoleName"]
         for resource in synth.resources(f"{SERVICE}-production-access", "AWS::IAM::Role")
     }
-    assert roles == {f"{SERVICE}-deploy", f"{SERVICE}-promotion-read"}
+    assert roles == {f"{SERVICE}-deploy", f"{SERVICE}-deploy-cfn", f"{SERVICE}-promotion-read"}
 
 
 def test_the_build_stack_outputs_what_the_release_workflow_reads(synth: Synth) -> None:
