@@ -40,6 +40,16 @@ def _non_negative(text: str) -> int:
     return value
 
 
+def _max_days(text: str) -> int:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            "0 would reject every suppression (an entry's expiry must lie after today); give 1 "
+            f"or more (default: {DEFAULT_MAX_DAYS})"
+        )
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scan-gate",
@@ -79,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-suppression-days",
-        type=_non_negative,
+        type=_max_days,
         default=DEFAULT_MAX_DAYS,
         metavar="N",
         help=f"reject entries expiring more than N days from today (default: {DEFAULT_MAX_DAYS})",

@@ -266,6 +266,17 @@ def test_bad_option_is_a_usage_error(empty_suppressions: Path, capsys, args: lis
     _bad(capsys, "--report", ALPINE, "--suppressions", empty_suppressions, *args)
 
 
+def test_max_suppression_days_zero_is_refused_with_the_reason(empty_suppressions: Path, capsys):
+    # GIVEN --max-suppression-days 0, which would reject every suppression entry
+    # WHEN the gate starts THEN it is a usage error that says why and what to give
+    err = _bad(
+        capsys, "--report", ALPINE, "--suppressions", empty_suppressions,
+        "--max-suppression-days", "0",
+    )  # fmt: skip
+    assert "argument --max-suppression-days: 0 would reject every suppression" in err
+    assert "give 1 or more" in err
+
+
 def test_missing_required_option_is_a_usage_error(capsys):
     err = _bad(capsys, "--report", ALPINE)
     assert "--suppressions" in err
