@@ -111,7 +111,7 @@ class ServiceNetwork(Construct):
         super().__init__(scope, construct_id)
         problems = _check(cidr, availability_zones, availability_zone_ids, nat_gateways)
         if problems:
-            raise ValueError(f"ServiceNetwork '{construct_id}': " + "; ".join(problems))
+            raise ValueError(f"ServiceNetwork '{self.node.path}': " + "; ".join(problems))
 
         zones = list(availability_zones)
         public_cidrs, private_cidrs = plan_subnets(cidr, len(zones))

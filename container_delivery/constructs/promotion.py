@@ -31,9 +31,10 @@ from container_delivery.compliance import acknowledge
 from container_delivery.constructs._assets import lambda_source_dir
 from container_delivery.constructs._checks import (
     ACCOUNT_ID,
-    REGION,
     REPOSITORY_NAME,
     ROLE_NAME,
+    check_log_retention,
+    region_problems,
     unresolved,
     valid,
 )
@@ -160,6 +161,7 @@ class PromotionFunction(Construct):
                 else []
             ),
             *(_check_role_name("role_name", role_name) if role_name is not None else []),
+            *check_log_retention("log_retention", log_retention),
         ]
         if replication_check is not None:
             problems += _check_replication_check(replication_check)
@@ -182,7 +184,7 @@ class PromotionFunction(Construct):
                     "container-delivery, or pass code=lambda_.Code.from_asset('<path to lambda/promote>')"
                 )
         if problems or handler_code is None:
-            raise ValueError(f"PromotionFunction '{construct_id}': " + "; ".join(problems))
+            raise ValueError(f"PromotionFunction '{self.node.path}': " + "; ".join(problems))
 
         stack = cdk.Stack.of(self)
         self.encryption_key: kms.IKey = encryption_key or _log_key(self)
@@ -353,7 +355,7 @@ class PromotionReadRole(Construct):
             *_check_repository_names(repository_names),
         ]
         if problems:
-            raise ValueError(f"PromotionReadRole '{construct_id}': " + "; ".join(problems))
+            raise ValueError(f"PromotionReadRole '{self.node.path}': " + "; ".join(problems))
 
         stack = cdk.Stack.of(self)
         self.principal_arn = _role_arn(stack, source_account, promotion_role_name)
@@ -471,9 +473,7 @@ def _check_account(name: str, value: str) -> list[str]:
 
 
 def _check_region(name: str, value: str) -> list[str]:
-    if valid(REGION, value):
-        return []
-    return [f"{name}: {value!r} is not a region name, give one such as 'eu-west-1'"]
+    return [f"{name}: {problem}" for problem in region_problems(value)]
 
 
 def _check_role_name(name: str, value: str) -> list[str]:

@@ -37,6 +37,8 @@ from container_delivery.constructs.promotion import (
 )
 from container_delivery.stacks.service import network_stack_name
 
+from ._errors import for_service
+
 if TYPE_CHECKING:
     from .registry import RegistryStacks
     from .service import ServiceStacks
@@ -176,21 +178,22 @@ class PipelineAccessStack(cdk.Stack):
         self.read_roles: dict[str, PromotionReadRole] = {}
         for service in services:
             _, production = deploy_targets(service.name, accounts)
-            self.deploy_roles[service.name] = DeployRole(
-                self,
-                f"Deploy-{service.name}",
-                target=production,
-                trusted_account=accounts.staging.id,
-                trusted_role_name=deployer_role_name(service.name),
-            )
-            self.read_roles[service.name] = PromotionReadRole(
-                self,
-                f"PromotionRead-{service.name}",
-                source_account=accounts.staging.id,
-                promotion_role_name=promotion_role_name(service.name),
-                repository_names=[service.name],
-                role_name=promotion_read_role_name(service.name),
-            )
+            with for_service(service.name, "production"):
+                self.deploy_roles[service.name] = DeployRole(
+                    self,
+                    f"Deploy-{service.name}",
+                    target=production,
+                    trusted_account=accounts.staging.id,
+                    trusted_role_name=deployer_role_name(service.name),
+                )
+                self.read_roles[service.name] = PromotionReadRole(
+                    self,
+                    f"PromotionRead-{service.name}",
+                    source_account=accounts.staging.id,
+                    promotion_role_name=promotion_role_name(service.name),
+                    repository_names=[service.name],
+                    role_name=promotion_read_role_name(service.name),
+                )
 
 
 @dataclass
@@ -259,17 +262,18 @@ def add_pipeline_stacks(
         description="container-delivery: deploy and promotion-read roles the pipelines assume",
     )
     for service in config.services:
-        stack = PipelineStack(
-            app,
-            pipeline_stack_name(service.name),
-            stack_name=pipeline_stack_name(service.name),
-            env=staging_env,
-            service=service,
-            accounts=config.accounts,
-            notification_emails=config.notification_emails,
-            staging_url=_staging_url(services, service),
-            description=f"container-delivery: the delivery pipeline of {service.name}",
-        )
+        with for_service(service.name, "pipeline"):
+            stack = PipelineStack(
+                app,
+                pipeline_stack_name(service.name),
+                stack_name=pipeline_stack_name(service.name),
+                env=staging_env,
+                service=service,
+                accounts=config.accounts,
+                notification_emails=config.notification_emails,
+                staging_url=_staging_url(services, service),
+                description=f"container-delivery: the delivery pipeline of {service.name}",
+            )
         if result.github is not None:
             stack.add_stack_dependency(
                 result.github, "the upload role trusts the GitHub OIDC provider"

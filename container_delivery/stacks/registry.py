@@ -24,6 +24,8 @@ from container_delivery.constructs.registry import (
     SourceRegistry,
 )
 
+from ._errors import for_service
+
 SOURCE_STACK_NAME = "container-delivery-registry-staging"
 DESTINATION_STACK_NAME = "container-delivery-registry-production"
 
@@ -55,16 +57,16 @@ class SourceRegistryStack(cdk.Stack):
             manage_scanning=settings.manage_scanning,
             scan_type=settings.scan_type,
         )
-        self.repositories: dict[str, ServiceRepository] = {
-            name: ServiceRepository(
-                self,
-                f"Repository-{name}",
-                repository_name=name,
-                registry=self.registry,
-                replicate_to=[destination],
-            )
-            for name in services
-        }
+        self.repositories: dict[str, ServiceRepository] = {}
+        for name in services:
+            with for_service(name, "staging registry"):
+                self.repositories[name] = ServiceRepository(
+                    self,
+                    f"Repository-{name}",
+                    repository_name=name,
+                    registry=self.registry,
+                    replicate_to=[destination],
+                )
         # No replication monitor here: ECR emits "ECR Replication Action" in the destination
         # registry's account and region, where DestinationRegistryStack watches it.
 

@@ -14,6 +14,7 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -30,6 +31,9 @@ from container_delivery.constructs.service import (
     ServiceSecret,
 )
 from container_delivery.constructs.topic import CLOUDWATCH_ALARMS, SecureTopic
+from container_delivery.rules import retention_name
+
+from ._errors import for_service
 
 #: What the ``ImageDigest`` parameter accepts: a digest, or empty before the first release.
 IMAGE_DIGEST_PATTERN = "^(sha256:[a-f0-9]{64})?$"
@@ -138,6 +142,7 @@ class ServiceStack(cdk.Stack):
                     if ref.kms_key_arn
                     else None
                 ),
+                version_id=ref.version_id,
             )
             for name, ref in service.secrets_for(env_name).items()
         }
@@ -180,6 +185,7 @@ class ServiceStack(cdk.Stack):
             alarm_topic=network.alarm_topic,
             alarm_rollback=True,
             service_name=service.name,
+            log_retention=logs.RetentionDays[retention_name(service.log_retention_days)],
         )
         self.url = self.service.url
         if self.url is not None:
@@ -201,13 +207,14 @@ def add_service_stacks(app: cdk.App, config: DeliveryConfig) -> ServiceStacks:
         network = NetworkStack(app, network_stack_name(env_name), config=config, env_name=env_name)
         stacks.network[env_name] = network
         for service in config.services:
-            stack = ServiceStack(
-                app,
-                service_stack_name(service.name, env_name),
-                config=config,
-                service=service,
-                env_name=env_name,
-                network=network,
-            )
+            with for_service(service.name, env_name):
+                stack = ServiceStack(
+                    app,
+                    service_stack_name(service.name, env_name),
+                    config=config,
+                    service=service,
+                    env_name=env_name,
+                    network=network,
+                )
             stacks.services[(service.name, env_name)] = stack
     return stacks

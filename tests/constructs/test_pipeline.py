@@ -614,7 +614,7 @@ def test_the_pipeline_role_is_limited_to_its_projects_function_and_topic(
 # --- validation and nag -----------------------------------------------------------------------
 def test_bad_props_are_reported_together() -> None:
     stack = new_stack()
-    with pytest.raises(ValueError, match="DeliveryPipeline 'Pipeline': ") as error:
+    with pytest.raises(ValueError, match="DeliveryPipeline 'Test/Pipeline': ") as error:
         _pipeline(
             stack,
             service_name="Web App",
@@ -631,10 +631,34 @@ def test_bad_props_are_reported_together() -> None:
 
 def test_a_bad_github_repository_or_tag_pattern_fails_at_synth() -> None:
     stack = new_stack()
-    with pytest.raises(ValueError, match="ReleaseSource 'Source': ") as error:
+    with pytest.raises(ValueError, match="ReleaseSource 'Test/Pipeline/Source': ") as error:
         _pipeline(stack, github_repository="webapp", tag_pattern="refs/tags/v*")
     assert "github_repository 'webapp' must be 'owner/repo'" in str(error.value)
-    assert "tag_pattern 'refs/tags/v*' must be a git tag pattern" in str(error.value)
+    assert "tag_pattern: 'refs/tags/v*' is not a git tag pattern" in str(error.value)
+
+
+def test_a_log_retention_in_days_is_a_value_error_naming_the_prop() -> None:
+    stack = new_stack()
+    with pytest.raises(
+        ValueError,
+        match=r"^DeliveryPipeline 'Test/Pipeline': log_retention: 365 is a number of days; pass "
+        r"logs\.RetentionDays\.ONE_YEAR",
+    ):
+        _pipeline(stack, log_retention=365)
+
+
+@pytest.mark.parametrize("pattern", ["*", "*-rc", "?1.0"])
+def test_a_tag_pattern_without_a_fixed_prefix_is_refused(pattern: str) -> None:
+    # GIVEN a tag pattern that starts with a wildcard (the OIDC role would trust every tag)
+    stack = new_stack()
+    # WHEN the pipeline is built THEN it is refused with the fix
+    with pytest.raises(
+        ValueError,
+        match=rf"ReleaseSource 'Test/Pipeline/Source': tag_pattern: '\{pattern[0]}.*' starts with a "
+        r"wildcard, so the release role trusts every tag of the repository .* start with a "
+        r"fixed prefix, e.g. 'v\*'",
+    ):
+        _pipeline(stack, tag_pattern=pattern)
 
 
 def test_role_names_longer_than_iam_allows_are_refused() -> None:

@@ -597,7 +597,7 @@ def test_read_role_may_only_describe_images_of_the_named_repositories(built: Bui
 # ---------------------------------------------------------------------------------- validation
 def _function_error(**props: Any) -> str:
     stack = new_stack()
-    with pytest.raises(ValueError, match=r"^PromotionFunction 'Promote': ") as error:
+    with pytest.raises(ValueError, match=r"^PromotionFunction 'Test/Promote': ") as error:
         PromotionFunction(stack, "Promote", **{"repositories": _repositories(stack), **props})
     return str(error.value)
 
@@ -641,7 +641,7 @@ def _function_error(**props: Any) -> str:
                 "role_name": PROMOTION_ROLE,
                 "replication_check": ReplicationCheck(PRODUCTION_ACCOUNT, "Europe", READ_ROLE),
             },
-            "replication_check.region: 'Europe' is not a region name",
+            "replication_check.region: 'Europe' is not an AWS region",
         ),
         (
             {
@@ -656,11 +656,15 @@ def _function_error(**props: Any) -> str:
             {"replication_check": CHECK},
             "role_name: required with replication_check",
         ),
+        (
+            {"log_retention": 30},
+            "log_retention: 30 is a number of days; pass logs.RetentionDays.ONE_MONTH",
+        ),
     ],
 )
 def test_function_refuses_bad_props_with_a_message(props: dict[str, Any], message: str) -> None:
     error = _function_error(**props)
-    assert error.startswith("PromotionFunction 'Promote': ")
+    assert error.startswith("PromotionFunction 'Test/Promote': ")
     assert re.search(message, error) or message in error, error
 
 
@@ -714,7 +718,7 @@ def test_function_refuses_a_missing_handler_folder(monkeypatch: pytest.MonkeyPat
 
 
 def _read_role_error(**props: Any) -> str:
-    with pytest.raises(ValueError, match=r"^PromotionReadRole 'Read': ") as error:
+    with pytest.raises(ValueError, match=r"^PromotionReadRole 'Test/Read': ") as error:
         _add_read_role(new_stack(account=PRODUCTION_ACCOUNT), **props)
     return str(error.value)
 
@@ -735,7 +739,7 @@ def _read_role_error(**props: Any) -> str:
 )
 def test_read_role_refuses_bad_props_with_a_message(props: dict[str, Any], message: str) -> None:
     error = _read_role_error(**props)
-    assert error.startswith("PromotionReadRole 'Read': ")
+    assert error.startswith("PromotionReadRole 'Test/Read': ")
     assert re.search(message, error) or message in error, error
 
 

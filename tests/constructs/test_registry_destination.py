@@ -279,7 +279,7 @@ def test_namespaced_template_warns_about_prefixes_outside_its_namespace() -> Non
     ],
 )
 def test_invalid_props_fail(kwargs: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=rf"^DestinationRegistry 'Registry': .*{message}"):
+    with pytest.raises(ValueError, match=rf"^DestinationRegistry 'Prod/Registry': .*{message}"):
         DestinationRegistry(new_stack("Prod", account=PRODUCTION_ACCOUNT), "Registry", **kwargs)
 
 
@@ -299,7 +299,7 @@ def test_invalid_props_fail(kwargs: dict[str, Any], message: str) -> None:
 def test_invalid_replication_grant_fails(account: str, prefixes: list[str], message: str) -> None:
     registry = DestinationRegistry.of(new_stack("Prod", account=PRODUCTION_ACCOUNT))
     with pytest.raises(
-        ValueError, match=rf"^DestinationRegistry 'DestinationRegistry': .*{message}"
+        ValueError, match=rf"^DestinationRegistry 'Prod/DestinationRegistry': .*{message}"
     ):
         registry.allow_replication(source_account=account, repository_prefixes=prefixes)
 
@@ -312,7 +312,7 @@ def test_invalid_replication_grant_fails(account: str, prefixes: list[str], mess
     ],
 )
 def test_invalid_monitor_props_fail(kwargs: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=rf"^ReplicationMonitor 'Monitor': {message}"):
+    with pytest.raises(ValueError, match=rf"^ReplicationMonitor 'Test/Monitor': {message}"):
         ReplicationMonitor(new_stack(), "Monitor", **kwargs)
 
 

@@ -14,10 +14,12 @@ from aws_cdk.assertions import Template
 
 from container_delivery.constructs.registry import (
     RELEASE_KEEP_COUNT,
+    ReplicationDestination,
     ServiceRepository,
+    SourceRegistry,
     lifecycle_policy_text,
 )
-from tests.helpers import nag_findings, new_app, new_stack
+from tests.helpers import REGION, STAGING_ACCOUNT, nag_findings, new_app, new_stack
 
 REPOSITORY = "AWS::ECR::Repository"
 
@@ -197,7 +199,12 @@ def test_grant_tag_release_allows_put_image_of_an_existing_manifest(template: Te
         ),
         (
             {"repository_name": "prod-webapp"},
-            r"'prod-webapp' starts with an environment prefix.*try 'webapp'",
+            r"'prod-webapp' starts with an environment; the repository has the same name in "
+            r"staging and production .*try 'webapp'",
+        ),
+        (
+            {"repository_name": "webapp-prod"},
+            r"repository_name: 'webapp-prod' ends with an environment; .*try 'webapp'",
         ),
         ({"mutable_tags": ["release-*"]}, r"mutable_tags: 'release-\*' can match release tags"),
         ({"mutable_tags": ["*"]}, r"mutable_tags: '\*' can match release tags"),
@@ -226,18 +233,38 @@ def test_grant_tag_release_allows_put_image_of_an_existing_manifest(template: Te
 def test_invalid_props_fail_with_one_message(props: dict[str, Any], message: str) -> None:
     stack = new_stack()
     arguments: dict[str, Any] = {"repository_name": "webapp", **props}
-    with pytest.raises(ValueError, match=rf"^ServiceRepository 'Repo': .*{message}"):
+    with pytest.raises(ValueError, match=rf"^ServiceRepository 'Test/Repo': .*{message}"):
         ServiceRepository(stack, "Repo", **arguments)
+
+
+def test_replicating_to_its_own_registry_is_refused() -> None:
+    # GIVEN a repository in the staging account and region
+    stack = new_stack("Self")
+    # WHEN it is told to replicate to that same account and region
+    with pytest.raises(
+        ValueError,
+        match=r"^ServiceRepository 'Self/Repo': replicate_to: 111111111111/eu-west-1 is the source "
+        r"registry itself; ECR refuses to replicate a registry to itself",
+    ):
+        ServiceRepository(
+            stack,
+            "Repo",
+            repository_name="webapp",
+            registry=SourceRegistry.of(stack),
+            replicate_to=[ReplicationDestination(STAGING_ACCOUNT, REGION)],
+        )
+    # THEN nothing was registered for replication
+    assert SourceRegistry.of(stack).replication_configuration is None
 
 
 def test_every_problem_is_reported_at_once() -> None:
     stack = new_stack()
-    with pytest.raises(ValueError, match=r"^ServiceRepository 'Repo': ") as error:
+    with pytest.raises(ValueError, match=r"^ServiceRepository 'Test/Repo': ") as error:
         ServiceRepository(
             stack, "Repo", repository_name="Bad_", keep_build_images=0, mutable_tags=["*"]
         )
     message = str(error.value)
-    assert message.startswith("ServiceRepository 'Repo': ")
+    assert message.startswith("ServiceRepository 'Test/Repo': ")
     assert message.count("; ") >= 3
     assert (
         "repository_name" in message

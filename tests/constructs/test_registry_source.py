@@ -18,7 +18,14 @@ from container_delivery.constructs.registry import (
     ServiceRepository,
     SourceRegistry,
 )
-from tests.helpers import PRODUCTION_ACCOUNT, REGION, nag_findings, new_app, new_stack
+from tests.helpers import (
+    PRODUCTION_ACCOUNT,
+    REGION,
+    STAGING_ACCOUNT,
+    nag_findings,
+    new_app,
+    new_stack,
+)
 
 PROD = ReplicationDestination(PRODUCTION_ACCOUNT, REGION)
 DR = ReplicationDestination(PRODUCTION_ACCOUNT, "eu-central-1")
@@ -195,7 +202,7 @@ def test_too_many_rules_fail() -> None:
         )
     with pytest.raises(
         ValueError,
-        match=r"^SourceRegistry 'SourceRegistry': replicate\('extra'\): 11 replication rules \(one per "
+        match=r"^SourceRegistry 'Test/SourceRegistry': replicate\('extra'\): 11 replication rules \(one per "
         r"distinct set of destinations\); ECR allows 10 per registry",
     ):
         registry.replicate("extra", destinations=[ReplicationDestination("444444444444", REGION)])
@@ -240,13 +247,23 @@ def test_too_many_filters_in_one_rule_fail() -> None:
             [ReplicationDestination(PRODUCTION_ACCOUNT, "Ireland")],
             r"destination of 'webapp': 'Ireland' is not an AWS region",
         ),
+        (
+            "webapp",
+            [ReplicationDestination(PRODUCTION_ACCOUNT, "us-east-9")],
+            r"destination of 'webapp': 'us-east-9' is not an AWS region \(did you mean 'us-east-",
+        ),
+        (
+            "webapp",
+            [ReplicationDestination(STAGING_ACCOUNT, REGION)],
+            r"destination of 'webapp': 111111111111/eu-west-1 is the source registry itself",
+        ),
         ("WebApp", [PROD], r"replicate: 'WebApp' is not a repository name prefix"),
     ],
 )
 def test_invalid_registration_fails(
     prefix: str, destinations: list[ReplicationDestination], message: str
 ) -> None:
-    with pytest.raises(ValueError, match=rf"^SourceRegistry 'SourceRegistry': .*{message}"):
+    with pytest.raises(ValueError, match=rf"^SourceRegistry 'Test/SourceRegistry': .*{message}"):
         _registry().replicate(prefix, destinations=destinations)
 
 
@@ -266,7 +283,7 @@ def test_every_registration_problem_is_listed_at_once() -> None:
     ],
 )
 def test_invalid_scan_settings_fail(kwargs: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=rf"^SourceRegistry 'Registry': {message}"):
+    with pytest.raises(ValueError, match=rf"^SourceRegistry 'Test/Registry': {message}"):
         SourceRegistry(new_stack(), "Registry", **kwargs)
 
 

@@ -425,6 +425,22 @@ def _partial(stack: cdk.Stack) -> dict[str, Any]:
     return {"secrets": {"DB": ServiceSecret(secret)}}
 
 
+def _secret(**selector: Any) -> Callable[[cdk.Stack], dict[str, Any]]:
+    def props(stack: cdk.Stack) -> dict[str, Any]:
+        secret = secretsmanager.Secret.from_secret_complete_arn(stack, "Selected", DB_ARN)
+        return {"secrets": {"DB": ServiceSecret(secret, **selector)}}
+
+    return props
+
+
+def _certificate(arn: str) -> Callable[[cdk.Stack], dict[str, Any]]:
+    def props(stack: cdk.Stack) -> dict[str, Any]:
+        certificate = acm.Certificate.from_certificate_arn(stack, "Elsewhere", arn)
+        return {"load_balancer": LoadBalancerOptions(public=True, certificate=certificate)}
+
+    return props
+
+
 def _no_suffix(stack: cdk.Stack) -> dict[str, Any]:
     arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:webapp/db"
     secret = secretsmanager.Secret.from_secret_partial_arn(stack, "Partial", arn)
@@ -515,6 +531,49 @@ INVALID: list[tuple[str, Callable[[cdk.Stack], dict[str, Any]], str]] = [
         lambda s: {"service_name": "web app"},
         r"service_name 'web app' must be letters, digits",
     ),
+    (
+        "json key",
+        _secret(json_key="db:password"),
+        r"secrets\['DB'\]\.json_key 'db:password' cannot be carried in ECS's valueFrom",
+    ),
+    (
+        "stage and id",
+        _secret(version_stage="AWSPREVIOUS", version_id="a" * 36),
+        r"secrets\['DB'\]\.version_stage 'AWSPREVIOUS' and version_id '[a]+' are both given",
+    ),
+    (
+        "certificate region",
+        _certificate(CERT_ARN.replace("eu-west-1", "us-east-1")),
+        r"load_balancer\.certificate: 'arn:aws:acm:us-east-1:111111111111:certificate/abc' is in "
+        r"us-east-1, but it is used in eu-west-1; request or import the certificate in eu-west-1",
+    ),
+    (
+        "certificate account",
+        _certificate(CERT_ARN.replace("111111111111", "222222222222")),
+        r"belongs to account 222222222222, but it is used in account 111111111111",
+    ),
+    ("certificate not arn", _certificate("my-cert"), r"'my-cert' is not an ARN"),
+    (
+        "retention as days",
+        lambda s: {"log_retention": 90},
+        r"log_retention: 90 is a number of days; pass logs\.RetentionDays\.THREE_MONTHS",
+    ),
+    (
+        "retention not allowed",
+        lambda s: {"log_retention": 100},
+        r"log_retention: 100 days is not a CloudWatch Logs retention; the nearest allowed are 90 "
+        r"or 120",
+    ),
+    (
+        "cpu as text",
+        lambda s: {"cpu": "512"},
+        r"cpu: '512' \(str\) is the wrong type; give a whole number",
+    ),
+    (
+        "duration as number",
+        lambda s: {"stop_timeout": 30},
+        r"stop_timeout: 30 \(int\) is the wrong type; give a cdk\.Duration",
+    ),
 ]
 
 
@@ -522,14 +581,16 @@ INVALID: list[tuple[str, Callable[[cdk.Stack], dict[str, Any]], str]] = [
 def test_bad_props_fail_at_synth_with_the_fix(
     case: str, props: Callable[[cdk.Stack], dict[str, Any]], message: str
 ) -> None:
+    # GIVEN one bad prop WHEN the service is built THEN one ValueError names the construct's
+    # path, the prop and the fix (never a jsii TypeError)
     stack = new_stack("Invalid" + "".join(c for c in case.title() if c.isalnum()))
-    with pytest.raises(ValueError, match=rf"^FargateService 'Web': .*{message}"):
+    with pytest.raises(ValueError, match=rf"^FargateService '{stack.stack_name}/Web': .*{message}"):
         _build(stack, **props(stack))
 
 
 def test_every_problem_is_reported_at_once() -> None:
     stack = new_stack("Many")
-    with pytest.raises(ValueError, match=r"^FargateService 'Web': ") as error:
+    with pytest.raises(ValueError, match=r"^FargateService 'Many/Web': ") as error:
         _build(stack, cpu=300, run_as_user="root", image_digest="latest")
     message = str(error.value)
     assert "image_digest 'latest'" in message

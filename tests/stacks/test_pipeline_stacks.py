@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from container_delivery.config import load_config
+from container_delivery.config.model import GitHub
 from container_delivery.stacks.pipeline import (
     ACCESS_STACK,
     GITHUB_STACK,
@@ -78,7 +78,7 @@ def test_the_github_oidc_provider_exists_once_natively(
 
 
 def test_without_create_oidc_provider_the_existing_one_is_trusted_by_arn() -> None:
-    config = dataclasses.replace(load_config(), create_github_oidc_provider=False)
+    config = load_config().model_copy(update={"github": GitHub(create_oidc_provider=False)})
     result = add_pipeline_stacks(new_app(), config)
     assert result.github is None
     role = next(
@@ -97,12 +97,12 @@ def test_without_create_oidc_provider_the_existing_one_is_trusted_by_arn() -> No
 
 def test_a_service_named_like_the_cache_prefix_is_refused() -> None:
     config = load_config()
-    build = dataclasses.replace(config.services[0], name="build")
+    build = config.services[0].model_copy(update={"name": "build"})
     with pytest.raises(
         ValueError,
         match="service 'build' is a prefix of the build cache repository 'build-cache/build'",
     ):
-        add_pipeline_stacks(new_app(), dataclasses.replace(config, services=(build,)))
+        add_pipeline_stacks(new_app(), config.model_copy(update={"services": (build,)}))
 
 
 def test_the_production_deploy_role_is_in_production_and_trusts_only_the_deployer(

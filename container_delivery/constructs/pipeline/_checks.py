@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from .._checks import ACCOUNT_ID, REGION, ROLE_NAME, unresolved, valid
+from container_delivery import rules
+
+from .._checks import ACCOUNT_ID, ROLE_NAME, region_problems, unresolved, valid
 
 _SERVICE: Final = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 _GITHUB_REPOSITORY: Final = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-_TAG_PATTERN: Final = re.compile(r"[A-Za-z0-9_.*?/-]+")
 _STACK_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 
 
@@ -20,9 +21,7 @@ def check_account(name: str, value: str) -> list[str]:
 
 
 def check_region(name: str, value: str) -> list[str]:
-    if valid(REGION, value):
-        return []
-    return [f"{name} {value!r} must be an AWS region such as 'eu-west-1'"]
+    return [f"{name}: {problem}" for problem in region_problems(value)]
 
 
 def check_role_name(name: str, value: str) -> list[str]:
@@ -50,12 +49,9 @@ def check_github_repository(value: str) -> list[str]:
 
 
 def check_tag_pattern(value: str) -> list[str]:
-    if _TAG_PATTERN.fullmatch(value) and not value.startswith("refs/"):
+    if unresolved(value):
         return []
-    return [
-        f"tag_pattern {value!r} must be a git tag pattern such as 'v*' (letters, digits, "
-        "'_', '.', '-', '/', '*', '?'; without 'refs/tags/')"
-    ]
+    return [f"tag_pattern: {problem}" for problem in rules.check_tag_pattern(value)]
 
 
 def check_stack_name(name: str, value: str) -> list[str]:

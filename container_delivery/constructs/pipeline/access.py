@@ -138,7 +138,7 @@ class DeployRole(Construct):
             *check_role_name("trusted_role_name", trusted_role_name),
         ]
         if problems:
-            raise ValueError(f"DeployRole '{construct_id}': " + "; ".join(problems))
+            raise ValueError(f"DeployRole '{self.node.path}': " + "; ".join(problems))
 
         self.target = target
         self.principal_arn = (

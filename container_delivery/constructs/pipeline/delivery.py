@@ -37,7 +37,7 @@ from container_delivery.compliance import acknowledge
 from container_delivery.constructs._encryption import allow_cloudwatch_logs
 
 from .._buckets import log_access
-from .._checks import unresolved
+from .._checks import check_log_retention, unresolved
 from ..topic import CODESTAR_NOTIFICATIONS, SecureTopic
 from ._checks import check_role_name, check_service_name
 from ._trigger import StartWithUploadedVersion
@@ -198,6 +198,7 @@ class DeliveryPipeline(Construct):
             *production.problems("production"),
             *check_role_name("deploy_project_role_name", deployer),
             *check_build_options(build),
+            *check_log_retention("log_retention", log_retention),
         ]
         if not unresolved(cache_name) and cache_name.startswith(service_name):
             problems.append(
@@ -230,7 +231,7 @@ class DeliveryPipeline(Construct):
                 "CloudFormation output names)"
             )
         if problems:
-            raise ValueError(f"DeliveryPipeline '{construct_id}': " + "; ".join(problems))
+            raise ValueError(f"DeliveryPipeline '{self.node.path}': " + "; ".join(problems))
 
         stack = cdk.Stack.of(self)
         self.service_name = service_name

@@ -100,7 +100,7 @@ class ReleaseSource(Construct):
                 f"(got {noncurrent_version_expiration.to_human_string()})"
             )
         if problems:
-            raise ValueError(f"ReleaseSource '{construct_id}': " + "; ".join(problems))
+            raise ValueError(f"ReleaseSource '{self.node.path}': " + "; ".join(problems))
 
         self.object_key = f"source/{service_name}.zip"
         self.bucket = s3.Bucket(

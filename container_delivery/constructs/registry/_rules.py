@@ -12,10 +12,10 @@ import re
 from collections.abc import Sequence
 from typing import Any, Final
 
-from .._checks import ACCOUNT_ID, REGION, REPOSITORY_NAME, unresolved, valid
+from container_delivery import rules
 
-#: Names that start like an environment: the repository has the same name in every account.
-ENV_PREFIXES: Final = ("staging-", "stage-", "stg-", "prod-", "production-", "dev-", "test-")
+from .._checks import ACCOUNT_ID, REPOSITORY_NAME, region_problems, unresolved, valid
+
 #: Characters allowed in an image tag prefix (image tags: ``[A-Za-z0-9_.-]``).
 TAG_PREFIX: Final = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 #: ImageTagMutabilityExclusionFilter values (CloudFormation schema): wildcard patterns.
@@ -53,11 +53,7 @@ def check_repository_name(name: str, field: str = "repository_name") -> list[str
             f"{field}: {name!r} is not a valid ECR repository name (lowercase letters, digits, "
             f"and single '.', '_', '-' or '/' between them; try {hint!r})"
         )
-    if name.startswith(ENV_PREFIXES):
-        problems.append(
-            f"{field}: {name!r} starts with an environment prefix; the repository has the same "
-            f"name in staging and production (try {name.split('-', 1)[1]!r})"
-        )
+    problems += [f"{field}: {problem}" for problem in rules.check_repository_environment(name)]
     return problems
 
 
@@ -200,6 +196,18 @@ def check_account(field: str, account: str) -> list[str]:
 
 
 def check_region(field: str, region: str) -> list[str]:
-    if valid(REGION, region):
+    return [f"{field}: {problem}" for problem in region_problems(region)]
+
+
+def check_not_self(
+    field: str, source_account: str, source_region: str, account: str, region: str
+) -> list[str]:
+    """A replication destination that is the source registry itself (tokens are skipped)."""
+    if any(unresolved(v) for v in (source_account, source_region, account, region)):
         return []
-    return [f"{field}: {region!r} is not an AWS region such as 'eu-west-1'"]
+    return [
+        f"{field}: {problem}"
+        for problem in rules.check_replication_destination(
+            source_account, source_region, account, region
+        )
+    ]

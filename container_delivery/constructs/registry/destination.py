@@ -131,7 +131,7 @@ class DestinationRegistry(Construct):
                     "at most 256"
                 )
         if problems:
-            raise ValueError(f"DestinationRegistry '{construct_id}': " + "; ".join(problems))
+            raise ValueError(f"DestinationRegistry '{self.node.path}': " + "; ".join(problems))
 
         self._id = construct_id
         self.template_prefix = template_prefix
@@ -231,7 +231,7 @@ class DestinationRegistry(Construct):
             if self._scan_on_push:
                 problems += self._scanning.check(f"{prefix}*")
         if problems:
-            raise ValueError(f"DestinationRegistry '{self._id}': " + "; ".join(problems))
+            raise ValueError(f"DestinationRegistry '{self.node.path}': " + "; ".join(problems))
 
         granted = self._grants.setdefault(source_account, [])
         for prefix in repository_prefixes:

@@ -60,7 +60,7 @@ class ReplicationMonitor(Construct):
             if "@" not in email or email.startswith("@") or email.endswith("@")
         ]
         if problems:
-            raise ValueError(f"ReplicationMonitor '{construct_id}': " + "; ".join(problems))
+            raise ValueError(f"ReplicationMonitor '{self.node.path}': " + "; ".join(problems))
 
         self.key: kms.IKey | None = None
         """The topic's KMS key, when this construct created the topic."""

@@ -11,12 +11,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from .._checks import wrong_type
 from ._rules import (
     DEFAULT_BUILD_TAG_PREFIX,
     DEFAULT_KEEP_BUILD_IMAGES,
     DEFAULT_RELEASE_TAG_PREFIX,
     DEFAULT_UNTAGGED_IMAGE_DAYS,
     check_mutable_tags,
+    check_not_self,
     check_positive,
     check_repository_name,
     check_tag_prefixes,
@@ -85,13 +87,26 @@ class ServiceRepository(Construct):
             *check_positive("keep_build_images", keep_build_images, 10_000),
             *check_positive("untagged_image_days", untagged_image_days, 3650),
         ]
+        stack = cdk.Stack.of(self)
+        for destination in replicate_to:
+            if not isinstance(destination, ReplicationDestination):
+                problems += wrong_type(
+                    "replicate_to",
+                    destination,
+                    ReplicationDestination,
+                    "give ReplicationDestination(account, region)",
+                )
+                continue
+            problems += check_not_self(
+                "replicate_to", stack.account, stack.region, destination.account, destination.region
+            )
         if replicate_to and registry is None:
             problems.append(
                 "replicate_to: destinations given without registry; pass "
                 "registry=SourceRegistry.of(self) so that replication has one owner per registry"
             )
         if problems:
-            raise ValueError(f"ServiceRepository '{construct_id}': " + "; ".join(problems))
+            raise ValueError(f"ServiceRepository '{self.node.path}': " + "; ".join(problems))
 
         self.lifecycle_rules: list[dict[str, Any]] = lifecycle_rules(
             release_tag_prefix=release_tag_prefix,

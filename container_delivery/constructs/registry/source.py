@@ -10,7 +10,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_ecr as ecr
 from constructs import Construct, IConstruct
 
-from ._rules import check_account, check_region
+from ._rules import check_account, check_not_self, check_region
 from ._scanning import LazyValue, RegistryScanning, ScanType, check_scan_settings
 from ._singleton import stack_singleton
 
@@ -100,7 +100,7 @@ class SourceRegistry(Construct):
         super().__init__(scope, construct_id)
         problems = check_scan_settings(scan_type, continuous_scan)
         if problems:
-            raise ValueError(f"SourceRegistry '{construct_id}': " + "; ".join(problems))
+            raise ValueError(f"SourceRegistry '{self.node.path}': " + "; ".join(problems))
         self._id = construct_id
         # destinations (in registration order) -> repository prefixes
         self._rules: Rules = {}
@@ -148,7 +148,7 @@ class SourceRegistry(Construct):
         unique = tuple(dict.fromkeys(destinations))
         problems = self._check(prefix, unique)
         if problems:
-            raise ValueError(f"SourceRegistry '{self._id}': " + "; ".join(problems))
+            raise ValueError(f"SourceRegistry '{self.node.path}': " + "; ".join(problems))
         self._warn_overlaps(prefix)
         self._rules = _plan(self._rules, prefix, unique)
         if self.replication_configuration is None:
@@ -173,7 +173,7 @@ class SourceRegistry(Construct):
             )
         problems = self._scanning.check(pattern)
         if problems:
-            raise ValueError(f"SourceRegistry '{self._id}': " + "; ".join(problems))
+            raise ValueError(f"SourceRegistry '{self.node.path}': " + "; ".join(problems))
         self._scanning.add(pattern)
 
     def _check(self, prefix: str, destinations: tuple[ReplicationDestination, ...]) -> list[str]:
@@ -186,6 +186,13 @@ class SourceRegistry(Construct):
         for destination in destinations:
             problems += check_account(f"destination of {prefix!r}", destination.account)
             problems += check_region(f"destination of {prefix!r}", destination.region)
+            problems += check_not_self(
+                f"destination of {prefix!r}",
+                cdk.Stack.of(self).account,
+                cdk.Stack.of(self).region,
+                destination.account,
+                destination.region,
+            )
         if not cdk.Token.is_unresolved(prefix) and (
             len(prefix) < 2 or not prefix[0].isalnum() or prefix != prefix.lower()
         ):

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import aws_cdk as cdk
 
+from container_delivery import rules
+
 #: ``sha256:`` and 64 lowercase hex digits: how ECR names an image by content.
 DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 #: POSIX-portable environment variable names (what ECS and shells accept everywhere).
@@ -21,21 +23,8 @@ CREDENTIAL_NAME = re.compile(
     r"ACCESS_KEY|AUTH_KEY|SESSION_KEY|DSN|CONNECTION_STRING)",
     re.IGNORECASE,
 )
-#: A complete Secrets Manager ARN ends with the 6-character suffix Secrets Manager adds.
-SECRET_COMPLETE_ARN = re.compile(
-    r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$"
-)
-
 #: Fargate's task-size table: cpu units -> allowed memory (MiB).
-FARGATE_SIZES: Mapping[int, tuple[int, ...]] = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4096 + 1, 1024)),
-    1024: tuple(range(2048, 8192 + 1, 1024)),
-    2048: tuple(range(4096, 16384 + 1, 1024)),
-    4096: tuple(range(8192, 30720 + 1, 1024)),
-    8192: tuple(range(16384, 61440 + 1, 4096)),
-    16384: tuple(range(32768, 122880 + 1, 8192)),
-}
+FARGATE_SIZES: Mapping[int, tuple[int, ...]] = rules.FARGATE_SIZES
 
 #: Fargate's longest stopTimeout.
 MAX_STOP_TIMEOUT_SECONDS = 120
@@ -44,12 +33,6 @@ MAX_STOP_TIMEOUT_SECONDS = 120
 def literal(value: object) -> bool:
     """True when ``value`` is known at synth (not a token)."""
     return not cdk.Token.is_unresolved(value)
-
-
-def _span(values: Sequence[int]) -> str:
-    if len(values) <= 3:
-        return ", ".join(str(v) for v in values)
-    return f"{values[0]} to {values[-1]} in steps of {values[1] - values[0]}"
 
 
 def check_digest(digest: str) -> list[str]:
@@ -67,20 +50,7 @@ def check_digest(digest: str) -> list[str]:
 def check_size(cpu: int, memory: int) -> list[str]:
     if not literal(cpu) or not literal(memory):
         return []
-    if cpu not in FARGATE_SIZES:
-        return [
-            f"cpu {cpu} is not a Fargate task size; use one of "
-            f"{', '.join(str(c) for c in FARGATE_SIZES)}"
-        ]
-    allowed = FARGATE_SIZES[cpu]
-    if memory not in allowed:
-        fits = [c for c, sizes in FARGATE_SIZES.items() if memory in sizes]
-        other = f" (memory {memory} fits cpu {', '.join(map(str, fits))})" if fits else ""
-        return [
-            f"memory {memory} MiB is not allowed with cpu {cpu}; Fargate allows "
-            f"{_span(allowed)} MiB{other}"
-        ]
-    return []
+    return rules.check_fargate_size(cpu, memory)
 
 
 def check_counts(
@@ -159,19 +129,55 @@ def check_credential_names(environment: Mapping[str, str], not_secret: Sequence[
 
 def check_secret_arn(name: str, full_arn: str | None, partial_arn: str) -> list[str]:
     """A secret must be known by its complete ARN (with the 6-character suffix)."""
-    fix = (
-        "import it with secretsmanager.Secret.from_secret_complete_arn() and the complete ARN "
-        "(ending in '-' and the 6 characters Secrets Manager appended, as shown in the console "
-        "or by `aws secretsmanager describe-secret`)"
-    )
     if full_arn is None:
         shown = partial_arn if literal(partial_arn) else "a partial ARN or a name"
         return [
             f"secrets[{name!r}] is known only by {shown!r}; ECS needs the complete ARN to "
-            f"inject a secret (and IAM to scope the execution role to it): {fix}"
+            "inject a secret (and IAM to scope the execution role to it): import it with "
+            "secretsmanager.Secret.from_secret_complete_arn() and the complete ARN (ending in "
+            "'-' and the 6 characters Secrets Manager appended, as shown in the console or by "
+            "`aws secretsmanager describe-secret`)"
         ]
-    if literal(full_arn) and not SECRET_COMPLETE_ARN.match(full_arn):
-        return [f"secrets[{name!r}]: {full_arn!r} is not a complete secret ARN; {fix}"]
+    if not literal(full_arn):
+        return []
+    return [f"secrets[{name!r}]: {problem}" for problem in rules.check_secret_arn(full_arn)]
+
+
+def check_secret_selector(
+    name: str, json_key: str | None, version_stage: str | None, version_id: str | None
+) -> list[str]:
+    """The JSON key and version ECS appends to the secret's ARN in ``valueFrom``."""
+    parts = [
+        None if v is None or not literal(v) else v for v in (json_key, version_stage, version_id)
+    ]
+    return [f"secrets[{name!r}].{problem}" for problem in rules.check_secret_selector(*parts)]
+
+
+def check_certificate(certificate_arn: str, region: str, account: str) -> list[str]:
+    """The load balancer's certificate: an ACM certificate of the stack's region and account."""
+    if not literal(certificate_arn):
+        return []
+    return [
+        f"load_balancer.certificate: {problem}"
+        for problem in rules.check_certificate_arn(
+            certificate_arn,
+            region=region if literal(region) else None,
+            account=account if literal(account) else None,
+        )
+    ]
+
+
+def check_number(
+    prop: str, value: object, *, integer: bool = True, optional: bool = False
+) -> list[str]:
+    """A number prop (a token number is fine): the wrong type names the prop."""
+    if value is None and optional:
+        return []
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kind = "a whole number" if integer else "a number"
+        return [f"{prop}: {value!r} ({type(value).__name__}) is the wrong type; give {kind}"]
+    if integer and isinstance(value, float) and literal(value) and not value.is_integer():
+        return [f"{prop}: {value!r} is not a whole number"]
     return []
 
 

@@ -30,6 +30,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from container_delivery.compliance import acknowledge
+from container_delivery.constructs._checks import check_log_retention, wrong_type
 from container_delivery.constructs._encryption import log_encryption_key
 
 from . import checks
@@ -260,6 +261,46 @@ class FargateService(Construct):
             Default: - ``audit/``.
         """
         super().__init__(scope, construct_id)
+        # Types first: a wrong type would otherwise surface as jsii's TypeError deep inside CDK.
+        type_problems = [
+            *checks.check_number("cpu", cpu),
+            *checks.check_number("memory", memory),
+            *checks.check_number("desired_count", desired_count),
+            *checks.check_number("min_count", min_count, optional=True),
+            *checks.check_number("max_count", max_count, optional=True),
+            *checks.check_number("container_port", container_port, optional=True),
+            *checks.check_number("spot_share", spot_share, integer=False),
+            *checks.check_number("cpu_target_percent", cpu_target_percent, integer=False),
+            *checks.check_number("error_alarm_threshold", error_alarm_threshold),
+            *check_log_retention("log_retention", log_retention),
+            *(
+                problem
+                for prop, value in (
+                    ("stop_timeout", stop_timeout),
+                    ("health_check_grace_period", health_check_grace_period),
+                    ("deregistration_delay", deregistration_delay),
+                )
+                for problem in wrong_type(
+                    prop, value, cdk.Duration, "give a cdk.Duration, e.g. Duration.seconds(30)"
+                )
+            ),
+            *(
+                problem
+                for name, item in (secrets or {}).items()
+                for problem in wrong_type(
+                    f"secrets[{name!r}]",
+                    item,
+                    ServiceSecret,
+                    "give ServiceSecret(secret=secretsmanager.Secret.from_secret_complete_arn(...))",
+                )
+            ),
+        ]
+        if load_balancer is not None:
+            type_problems += wrong_type(
+                "load_balancer", load_balancer, LoadBalancerOptions, "give LoadBalancerOptions(...)"
+            )
+        if type_problems:
+            raise ValueError(f"FargateService '{self.node.path}': " + "; ".join(type_problems))
         environment = dict(environment or {})
         secrets = dict(secrets or {})
         ssm_parameters = dict(ssm_parameters or {})
@@ -277,9 +318,14 @@ class FargateService(Construct):
             *(
                 problem
                 for name, item in secrets.items()
-                for problem in checks.check_secret_arn(
-                    name, item.secret.secret_full_arn, item.secret.secret_arn
-                )
+                for problem in [
+                    *checks.check_secret_arn(
+                        name, item.secret.secret_full_arn, item.secret.secret_arn
+                    ),
+                    *checks.check_secret_selector(
+                        name, item.json_key, item.version_stage, item.version_id
+                    ),
+                ]
             ),
             *checks.check_stop_timeout(stop_timeout.to_seconds()),
             *checks.check_user(run_as_user),
@@ -301,6 +347,11 @@ class FargateService(Construct):
                 problems.append(
                     "load_balancer has no certificate: give LoadBalancerOptions(certificate=...) "
                     "for HTTPS, or set allow_plain_http=True to serve plain HTTP on purpose"
+                )
+            if load_balancer.certificate is not None:
+                stack = cdk.Stack.of(self)
+                problems += checks.check_certificate(
+                    load_balancer.certificate.certificate_arn, stack.region, stack.account
                 )
             if load_balancer.certificate is not None and load_balancer.allow_plain_http:
                 problems.append(
@@ -331,7 +382,7 @@ class FargateService(Construct):
         if not 10 <= cpu_target_percent <= 90:
             problems.append(f"cpu_target_percent {cpu_target_percent} must be from 10 to 90")
         if problems:
-            raise ValueError(f"FargateService '{construct_id}': " + "; ".join(problems))
+            raise ValueError(f"FargateService '{self.node.path}': " + "; ".join(problems))
 
         self.image_digest = image_digest
         self.service_name = service_name or cdk.Names.unique_id(self)
