@@ -324,3 +324,19 @@ def test_the_schema_describes_every_key_of_the_default() -> None:
     properties = schema()["$defs"]["ServiceConfig"]["properties"]
     assert set(yaml.safe_load(default_config_text())["services"][0]) <= set(properties)
     assert json.loads(packaged_schema_text())["title"] == "container-delivery configuration"
+
+
+def test_the_check_command_reports_like_the_synth(
+    tmp_path: Path, raw: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from container_delivery.config.__main__ import main
+
+    assert main([]) == 0
+    assert capsys.readouterr().out == (
+        "the default config is valid: 2 services (webapp, orders-worker)\n"
+    )
+    raw["network"]["max_azs"] = 9
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    assert main([str(path)]) == 2
+    assert "network.max_azs: 9 is too large; use at most 6 (line " in capsys.readouterr().err

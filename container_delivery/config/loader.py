@@ -124,7 +124,7 @@ def _message(error: Any) -> str:
     if kind == "value_error":
         return str(ctx["error"])
     if kind == "missing":
-        return "is required; add it"
+        return "missing; this key is required"
     if kind == "extra_forbidden":
         known = _known_keys(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)

@@ -14,7 +14,6 @@ task sizes and CloudWatch Logs retention values from the ECS and CloudWatch Logs
 
 from .aws import (
     Arn,
-    botocore_version,
     check_account_id,
     check_arn,
     check_certificate_arn,
@@ -46,7 +45,6 @@ __all__ = [
     "MAX_REGISTRY_FILTERS",
     "RETENTION_DAYS",
     "Arn",
-    "botocore_version",
     "check_account_id",
     "check_arn",
     "check_certificate_arn",

@@ -27,13 +27,6 @@ def _partitions() -> dict[str, tuple[str, ...]]:
     }
 
 
-@functools.cache
-def botocore_version() -> str:
-    from importlib.metadata import version
-
-    return version("botocore")
-
-
 def regions(partition: str | None = None) -> tuple[str, ...]:
     """Every region botocore knows (of ``partition``, or of all partitions)."""
     data = _partitions()
@@ -64,8 +57,8 @@ def check_region(value: str) -> list[str]:
     close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}?" if close else "e.g. 'eu-west-1'"
     return [
-        f"{value!r} is not an AWS region ({hint}; the regions botocore {botocore_version()} "
-        "knows are accepted: upgrade boto3 if the region is newer)"
+        f"{value!r} is not an AWS region ({hint}; regions come from botocore's partition data: "
+        "upgrade boto3 if the region is newer)"
     ]
 
 
@@ -132,7 +125,8 @@ def check_arn(
     if arn.service != service or arn.resource_type != resource_type:
         what = f"{arn.service}:{arn.resource_type or arn.resource}"
         problems.append(
-            f"{value!r} is a {what} ARN; expected a {service} {resource_type} ARN, e.g. {example!r}"
+            f"{value!r} is an ARN of {what}, not of {service}:{resource_type}; give one such as "
+            f"{example!r}"
         )
     if region_problems := check_region(arn.region):
         problems.append(f"{value!r}: " + region_problems[0])

@@ -76,8 +76,8 @@ def check_secret_arn(value: str) -> list[str]:
     """
     fix = (
         "give the complete ARN, ending in '-' and the 6 characters Secrets Manager appended "
-        "(shown in the console or by `aws secretsmanager describe-secret --secret-id <name> "
-        f"--query ARN`), e.g. {SECRET_EXAMPLE!r}"
+        "(shown in the console, or by: aws secretsmanager describe-secret --secret-id <name> "
+        f"--query ARN), e.g. {SECRET_EXAMPLE!r}"
     )
     arn = parse_arn(value)
     if arn is None:
