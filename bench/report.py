@@ -407,6 +407,7 @@ def render(results: dict[str, Any]) -> str:
     add(deploy_section(results))
     add(promotion_section(results))
     add(scan_gate_section(results))
+    add(config_section(results))
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -703,6 +704,39 @@ def scan_gate_section(results: dict[str, Any]) -> str:
         f"to end (fresh process, report + suppressions + Markdown/JUnit/JSON outputs): "
         f"{_f(cli['wall_s'])} s, exit code {cli['exit_code']} (1 = gate failed, as expected "
         f"with blocking findings), peak RSS {_f(cli['peak_rss_mb'], 0)} MB.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def config_section(results: dict[str, Any]) -> str:
+    config = results.get("config_load")
+    lines = ["## Config load (issue 13)", ""]
+    if not config or "goal" not in config:
+        return "\n".join([*lines, f"Not measured: {config and config.get('error')}", ""])
+    goal, phases = config["goal"], config["in_process_s"]
+    lines += [
+        f"The default config ({config['services']} services), loaded by `load_config()` in a fresh "
+        f"process per run, as `app.py` does. Goal: the first load at most {_f(goal['limit_s'])} s: "
+        f"**{goal['status']}** ({_f(goal['measured_s'], 3)} s, median).",
+        "",
+        "| step (in process) | median (s) | min-max (s) | runs |",
+        "|---|---|---|---|",
+    ]
+    for step, label in (
+        ("import_s", "import container_delivery.config (pydantic, models)"),
+        ("first_load_s", "first load_config() (YAML, botocore partitions, validation)"),
+        ("warm_load_s", "second load_config() in the same process"),
+    ):
+        row = phases[step]
+        lines.append(
+            f"| {label} | {_f(row['median'], 3)} | {_f(row['min'], 3)}-{_f(row['max'], 3)} | {row['n']} |"
+        )
+    wall = config["process_wall_s"]
+    lines += [
+        "",
+        f"Whole process (interpreter start, import, two loads): {_f(wall['median'])} s median, "
+        f"peak RSS {_f(config['peak_rss_mb'], 0)} MB.",
         "",
     ]
     return "\n".join(lines)

@@ -422,6 +422,7 @@ def main() -> int:
         write_json(partial, results)
 
     results["deploy_model"] = guarded("deploy-time model", deploy_model)
+    import config_bench
     import promotion
     import scan_gate_bench
 
@@ -430,6 +431,9 @@ def main() -> int:
     )
     results["scan_gate"] = guarded(
         "scan gate", lambda: scan_gate_bench.run(runs=1 if args.quick else 5)
+    )
+    results["config_load"] = guarded(
+        "config load", lambda: config_bench.run(runs=3 if args.quick else 5)
     )
     save()
 
