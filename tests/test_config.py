@@ -340,3 +340,16 @@ def test_the_check_command_reports_like_the_synth(
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     assert main([str(path)]) == 2
     assert "network.max_azs: 9 is too large; use at most 6 (line " in capsys.readouterr().err
+
+
+def test_the_schema_and_the_default_ship_as_package_data() -> None:
+    import fnmatch
+    import tomllib
+
+    from tests.helpers import ROOT
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = setuptools["package-data"]["container_delivery"]
+    for shipped in ("config/schema.json", "config/default.yaml"):
+        assert any(fnmatch.fnmatch(shipped, pattern) for pattern in patterns), shipped
+    assert "container_delivery.rules" in setuptools["packages"]
