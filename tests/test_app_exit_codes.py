@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import aws_cdk as cdk
@@ -125,6 +125,12 @@ def test_nag_findings_exit_1_and_a_construct_validation_exits_2(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     module = _load_app_module()
+    # Built-in template validation is not what is tested here (it costs ~4 s per app).
+    monkeypatch.setattr(
+        module,
+        "cdk",
+        SimpleNamespace(App=lambda: cdk.App(builtin_cloud_formation_validation=False)),
+    )
     monkeypatch.setenv("CDK_OUTDIR", str(tmp_path / "nag"))
 
     # GIVEN an app whose only stack has an S3 bucket that breaks AwsSolutions rules
