@@ -157,14 +157,16 @@ def _problems(error: ValidationError) -> Iterator[tuple[str, str]]:
 def _line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
     """The line (1-based) of the deepest node of ``loc`` present in the YAML document."""
     node, line = root, None
-    for part in loc:
+    for index, part in enumerate(loc):
         if node is None:
             break
         line = node.start_mark.line + 1
+        last = index == len(loc) - 1
         if isinstance(node, yaml.MappingNode):
+            # The key's line for the last part: a value may start on a later line.
             node = next(
                 (
-                    (key if part == loc[-1] else value)
+                    (key if last else value)
                     for key, value in node.value
                     if isinstance(key, yaml.ScalarNode) and key.value == str(part)
                 ),

@@ -109,6 +109,22 @@ def _scratch_paths(value: tuple[str, ...]) -> list[str]:
     ]
 
 
+def _service_name(value: str) -> list[str]:
+    """The service's name names its ECR repository (same in every account), stacks and roles."""
+    if not re.match(SERVICE_NAME, value):
+        hint = re.sub("[^a-z0-9]+", "-", value.lower()).strip("-") or "webapp"
+        return [
+            f"{value!r} is not a lowercase service name (letters, digits, single hyphens; it names "
+            f"the ECR repository), e.g. {hint!r}"
+        ]
+    if len(value) > MAX_SERVICE_NAME:
+        return [
+            f"{value!r} is {len(value)} characters; at most {MAX_SERVICE_NAME} (it prefixes stack "
+            "and resource names)"
+        ]
+    return rules.check_repository_environment(value)
+
+
 def _health_check_path(value: str) -> list[str]:
     if value.startswith("/"):
         return []
@@ -245,29 +261,7 @@ class EnvironmentSettings(_Model):
 class ServiceConfig(_Model):
     """One service: its repository, release trigger, task size and environments."""
 
-    name: Annotated[
-        str,
-        AfterValidator(
-            _check(
-                lambda value: (
-                    _pattern(
-                        SERVICE_NAME,
-                        "a lowercase service name (letters, digits, single hyphens; it names the "
-                        f"ECR repository), e.g. {re.sub('[^a-z0-9]+', '-', value.lower()).strip('-')!r}",
-                    )(value)
-                    or rules.check_repository_environment(value)
-                    or (
-                        [
-                            f"{value!r} is {len(value)} characters; at most {MAX_SERVICE_NAME} (it "
-                            "prefixes stack and resource names)"
-                        ]
-                        if len(value) > MAX_SERVICE_NAME
-                        else []
-                    )
-                )
-            )
-        ),
-    ] = Field(
+    name: Annotated[str, AfterValidator(_check(_service_name))] = Field(
         description="ECR repository and service name, the same in every account",
         json_schema_extra={"pattern": SERVICE_NAME, "maxLength": MAX_SERVICE_NAME},
     )
