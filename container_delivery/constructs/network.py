@@ -21,6 +21,7 @@ from constructs import Construct, DependencyGroup
 
 from container_delivery.compliance import acknowledge
 
+from ._checks import check_log_retention
 from ._encryption import log_encryption_key
 from ._subnets import Subnet, plan_subnets
 
@@ -109,7 +110,10 @@ class ServiceNetwork(Construct):
             Default: - RETAIN.
         """
         super().__init__(scope, construct_id)
-        problems = _check(cidr, availability_zones, availability_zone_ids, nat_gateways)
+        problems = [
+            *check_log_retention("flow_log_retention", flow_log_retention),
+            *_check(cidr, availability_zones, availability_zone_ids, nat_gateways),
+        ]
         if problems:
             raise ValueError(f"ServiceNetwork '{self.node.path}': " + "; ".join(problems))
 

@@ -588,6 +588,22 @@ def test_bad_props_fail_at_synth_with_the_fix(
         _build(stack, **props(stack))
 
 
+def test_a_flow_log_retention_in_days_is_a_value_error_naming_the_prop() -> None:
+    stack = new_stack("FlowLogs")
+    with pytest.raises(
+        ValueError,
+        match=r"^ServiceNetwork 'FlowLogs/Network': flow_log_retention: 365 is a number of days; "
+        r"pass logs\.RetentionDays\.ONE_YEAR",
+    ):
+        ServiceNetwork(
+            stack,
+            "Network",
+            cidr="10.10.0.0/16",
+            availability_zones=["eu-west-1a", "eu-west-1b"],
+            flow_log_retention=365,
+        )
+
+
 def test_every_problem_is_reported_at_once() -> None:
     stack = new_stack("Many")
     with pytest.raises(ValueError, match=r"^FargateService 'Many/Web': ") as error:
