@@ -147,6 +147,7 @@ SERVICE_BREAKS: list[tuple[str, list[Any]]] = [
     ("load_balanced", ["yes", 1]),
     ("log_retention_days", [0, 100, 4000, "90"]),
     ("health_check_path", ["healthz"]),
+    ("scratch_paths", [["tmp"], ["/"], "/tmp"]),
     ("staging.desired_count", [-1, 1001, "2"]),
     ("production.spot_share", [0.5, 1]),
     ("production.certificate_arn", ["my-cert", "arn:aws:acm:xx-east-1:1:certificate/x"]),

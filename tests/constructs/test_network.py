@@ -266,7 +266,7 @@ def test_zone_ids_pin_the_subnets_instead_of_zone_names() -> None:
 
 
 def test_every_problem_is_refused_in_one_message() -> None:
-    with pytest.raises(ValueError, match="ServiceNetwork 'Network': ") as refused:
+    with pytest.raises(ValueError, match="ServiceNetwork 'Test/Network': ") as refused:
         ServiceNetwork(
             new_stack(),
             "Network",
