@@ -60,7 +60,8 @@ def message_for(example: str) -> str:
         parse_config(raw)
     path = example.split(": ", 1)[0]
     lines = [line[4:] for line in str(error.value).splitlines() if line.startswith("  - ")]
-    mine = [line for line in lines if line.startswith(f"{path}")] or lines
+    mine = [line for line in lines if line.startswith(path)]
+    assert mine, f"no problem reported at {path}: {lines}"
     return mine[0]
 
 

@@ -462,12 +462,13 @@ class DeliveryConfig(_Model):
                         )
                     ]
                 partition = rules.partition_of(account.region)
-                for name, ref in settings.secrets.items():
+                for name, ref in service.secrets_for(env).items():
                     arn = rules.parse_arn(ref.secret_arn)
+                    where = path if name in settings.secrets else f"services[{index}]"
                     if arn is not None and arn.partition != partition:
                         problems.append(
                             (
-                                f"{path}.secrets.{name}.secret_arn",
+                                f"{where}.secrets.{name}.secret_arn",
                                 f"{ref.secret_arn!r} is in partition {arn.partition!r}, but "
                                 f"{env} runs in {account.region} (partition {partition!r})",
                             )
