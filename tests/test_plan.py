@@ -120,6 +120,8 @@ def _three_services_two_regions() -> dict[str, Any]:
     webapp = raw["services"][0]
     secret = webapp["production"]["secrets"]["DATABASE_PASSWORD"]
     secret["secret_arn"] = secret["secret_arn"].replace(":eu-west-1:", ":us-east-1:")
+    # A secret's KMS key is in the secret's region (the config refuses anything else).
+    secret["kms_key_arn"] = secret["kms_key_arn"].replace(":eu-west-1:", ":us-east-1:")
     third = copy.deepcopy(webapp)
     third["name"] = "billing"
     third["github_repository"] = "example-org/billing"

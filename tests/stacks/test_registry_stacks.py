@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -123,8 +122,8 @@ def test_registry_wide_singletons_follow_the_config() -> None:
     for stack in (default.source, default.destination):
         Template.from_stack(stack).resource_count_is("AWS::ECR::RegistryScanningConfiguration", 0)
     # ... and owned by the app, with an existing creation template kept, in another
-    config = replace(
-        load_config(), registry=RegistrySettings(manage_scanning=True, creation_template=False)
+    config = load_config().model_copy(
+        update={"registry": RegistrySettings(manage_scanning=True, creation_template=False)}
     )
     owned = add_registry_stacks(new_app(), config)
     for stack in (owned.source, owned.destination):
