@@ -3,8 +3,8 @@
 Each run is a fresh process (``python -c``) that times, with ``time.perf_counter``: importing
 ``container_delivery.config`` (pydantic and the models), the first ``load_config()`` (reading the
 YAML, botocore's partition data and validating: what a synth pays) and a second ``load_config()``
-in the same process (the warm cost). The process's wall time is measured from outside too. The goal
-(issue 13): the first load of the default file under 0.2 s.
+in the same process (the warm cost). The process's wall time is measured from outside too. The goal:
+the first load of the default file under 0.2 s.
 """
 
 from __future__ import annotations

@@ -711,7 +711,7 @@ def scan_gate_section(results: dict[str, Any]) -> str:
 
 def config_section(results: dict[str, Any]) -> str:
     config = results.get("config_load")
-    lines = ["## Config load (issue 13)", ""]
+    lines = ["## Config load", ""]
     if not config or "goal" not in config:
         return "\n".join([*lines, f"Not measured: {config and config.get('error')}", ""])
     goal, phases = config["goal"], config["in_process_s"]
