@@ -431,6 +431,9 @@ def main() -> int:
     results["scan_gate"] = guarded(
         "scan gate", lambda: scan_gate_bench.run(runs=1 if args.quick else 5)
     )
+    import audit_time
+
+    results["audit"] = guarded("make audit", lambda: audit_time.run(runs=1 if args.quick else 3))
     save()
 
     log("synth scaling")

@@ -717,7 +717,11 @@ def _html_cell(cell: Cell, anchors: set[str] | None = None) -> str:
         detail = cell.rule[len(base) :]
         inner = f'<span class="rid">{esc(base)}</span>'
         if detail:
-            inner += f'<wbr><span class="rid">{esc(detail)}</span>'
+            # A long finding may wrap only after its separators ("::", "/"), never mid-name.
+            parts = re.split(r"(?<=::)|(?<=/)", detail)
+            inner += "<wbr>" + "<wbr>".join(
+                f'<span class="rid">{esc(part)}</span>' for part in parts if part
+            )
         anchor = rule_anchor(cell.rule)
         text = (
             f'<a href="#{esc(anchor)}">{inner}</a>'

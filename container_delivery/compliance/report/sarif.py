@@ -20,7 +20,7 @@ import hashlib
 import json
 from typing import Any
 
-from .coverage import DOC_LINKS, FRAMEWORKS
+from .coverage import FRAMEWORKS
 from .model import AuditReport, Finding
 
 SCHEMA = (
@@ -53,17 +53,18 @@ def _rules(report: AuditReport) -> list[dict[str, Any]]:
             "name": result.rule.replace(".", "").replace("-", ""),
             "shortDescription": {"text": result.description or result.rule},
             "fullDescription": {"text": result.explanation or result.description or result.rule},
-            "helpUri": result.doc_link,
             "help": {"text": result.explanation or result.description or result.rule},
             "defaultConfiguration": {"level": _level(result.level)},
             "properties": properties,
         }
+        if result.doc_link.startswith("https://"):  # the own pack's rules are in the report
+            seen[result.rule]["helpUri"] = result.doc_link
     for finding in report.findings:  # rules seen only in findings (coverage not measured)
         if finding.base_rule not in seen:
             seen[finding.base_rule] = {
                 "id": finding.base_rule,
                 "shortDescription": {"text": finding.description or finding.base_rule},
-                "helpUri": DOC_LINKS.get(finding.pack, INFORMATION_URI),
+                "helpUri": INFORMATION_URI,
                 "defaultConfiguration": {"level": _level(finding.severity)},
                 "properties": {"pack": finding.pack, "tags": ["security", finding.pack]},
             }
