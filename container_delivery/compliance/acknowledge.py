@@ -161,8 +161,11 @@ def record_choice(
     listed in the audit report as chosen by, e.g., ``services[0].production.certificate_arn``
     (absent), in ``environment``. Apps call it on the stack (or construct) they configure.
 
+    :param scope: The stack (or construct) whose constructs the configuration set up.
     :param choices: Construct option -> the configuration key (and value) that set it.
-    :param environment: The environment the choice applies to. Default: - the stack's.
+    :param environment: The environment the choice applies to, e.g. ``production``.
+        Default: - the stack's account and region.
+    :raises ValueError: an option that is not an option name.
     """
     problems = [
         f"choice {option!r}: not an option name" for option in choices if not _OPTION.match(option)
