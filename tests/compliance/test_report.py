@@ -790,3 +790,35 @@ def test_html_renders_in_headless_chromium(report: AuditReport, tmp_path: Path) 
     dom = _chromium(tmp_path, "--dump-dom", html_path.as_uri()).stdout
     assert 'id="summary-table"' in dom
     assert html.escape(LOG_REASON, quote=False) in dom
+
+
+# --- Security Hub (ASFF) ------------------------------------------------------------------------
+
+
+def test_asff_findings_carry_account_region_workflow_and_the_reason(report: AuditReport) -> None:
+    from container_delivery.compliance.report.asff import render_asff
+
+    findings = json.loads(render_asff(report))
+    assert len(findings) == len(report.findings)
+    [s1] = [f for f in findings if f["Title"] == "AwsSolutions-S1"]
+    assert (s1["AwsAccountId"], s1["Resources"][0]["Region"]) == ("111111111111", "eu-west-1")
+    assert s1["ProductArn"] == (
+        "arn:aws:securityhub:eu-west-1:111111111111:product/111111111111/default"
+    )
+    assert s1["Resources"][0]["Type"] == "AwsS3Bucket"
+    assert s1["Workflow"] == {"Status": "SUPPRESSED"}
+    assert s1["Note"]["Text"] == LOG_REASON[:512]
+    assert s1["Note"]["UpdatedBy"] == f"{THIS_FILE}:{LINES['ack S1']}"
+    open_ones = [f for f in findings if f["Workflow"]["Status"] == "NEW"]
+    assert {f["GeneratorId"] for f in open_ones} == {"AwsSolutions-SQS3", "AwsSolutions-SQS4"}
+    assert all(f["Compliance"]["Status"] == "FAILED" for f in findings)
+    assert len({f["Id"] for f in findings}) == len(findings)
+
+
+def test_command_writes_asff_when_asked(
+    clean_assembly: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--assembly", str(clean_assembly), "--out", str(tmp_path), "--packs", *PACKS]
+    assert main([*args, "--format", "asff"]) == 0
+    assert json.loads((tmp_path / "report.asff.json").read_text())
+    assert "report.asff.json" in capsys.readouterr().out

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .asff import render_asff
 from .model import AssemblyError, build_report
 from .provenance import file_digest, text_digest
 from .render import write_report
@@ -54,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PACK",
         default=[],
         help="packs that ran (with --assembly; default: those seen in the assembly)",
+    )
+    parser.add_argument(
+        "--format",
+        action="append",
+        choices=["asff"],
+        default=[],
+        help="also write report.asff.json (AWS Security Hub findings, for BatchImportFindings)",
     )
     parser.add_argument(
         "--synth-into",
@@ -153,7 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuntimeError as error:  # a construct's add_validation error, surfaced by jsii
         print(f"{PROG}: the reference app did not synthesize: {error}", file=sys.stderr)
         return 2
-    paths = write_report(report, out)
+    paths: tuple[Path, ...] = write_report(report, out)
+    if "asff" in args.format:
+        asff_path = out / "report.asff.json"
+        asff_path.write_text(render_asff(report), encoding="utf-8")
+        paths = (*paths, asff_path)
     summary = ", ".join(f"{count} {name}" for name, count in report.summary.items())
     print(f"Wrote {', '.join(str(p) for p in paths)}: {summary}.")
     if not report.passed:
