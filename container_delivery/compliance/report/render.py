@@ -461,12 +461,14 @@ def _coverage_blocks(report: AuditReport) -> list[Block]:
     if differences:
         out.append(
             Paragraph(
-                "Where the synth and the second evaluation disagree (see docs/audit.md): "
-                "'not reported by the synth' are resources that fail the rule when it is "
-                "evaluated on the template but that the synth's pack did not report, typically "
-                "because CDK created them as a generic CfnResource (custom resource providers), "
-                "which the rule does not recognise. Acknowledging them is not possible, because "
-                "the synth never checks them; review them here.",
+                "Where the synth and the second evaluation disagree (docs/audit.md, 'How "
+                "coverage is counted'): 'not reported by the synth' are resources that fail the "
+                "rule when it is evaluated on the template but that the synth's pack did not "
+                "report: either the synth's rule did not check them (CDK created them as a "
+                "generic CfnResource, which the rule does not recognise; they cannot be "
+                "acknowledged, review them here), or the rule reads the construct tree, which "
+                "the template does not have (VPCDefaultSecurityGroupClosed looks for the "
+                "construct that closes the default security group beside the VPC).",
                 "note",
             )
         )
