@@ -159,6 +159,18 @@ def _rule_refs(group: _Group) -> Many:
     return Many(tuple(RuleRef(f.rule, f.named) for f in group.findings))
 
 
+def _meaning(report: AuditReport, rules: Sequence[str], fallback: str) -> Many:
+    """What the rules check, then their control ids (one cell)."""
+    controls = _controls(report, rules)
+    description = _description(report, rules, fallback)
+    return Many((description, f"Controls: {controls}") if controls else (description,))
+
+
+def _acknowledged(source: Source | None, at: str) -> Many:
+    """Where and by whom an acknowledgment was made (one cell)."""
+    return Many((f"at {at}", f"in {_where(source)}", _who(source)))
+
+
 def _acknowledged_rows(report: AuditReport, findings: Sequence[Finding]) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
     for group in group_findings(findings):
@@ -167,14 +179,10 @@ def _acknowledged_rows(report: AuditReport, findings: Sequence[Finding]) -> list
             [
                 _rule_refs(group),
                 ", ".join(group.packs),
-                _resource_label(f),
-                f.construct_path,
-                _description(report, group.rules, f.description),
-                _controls(report, group.rules),
+                Many((_resource_label(f), f.construct_path)),
+                _meaning(report, group.rules, f.description),
                 f.reason,
-                f.acknowledged_at,
-                _where(f.source),
-                _who(f.source),
+                _acknowledged(f.source, f.acknowledged_at),
             ]
         )
     return rows
@@ -183,14 +191,10 @@ def _acknowledged_rows(report: AuditReport, findings: Sequence[Finding]) -> list
 _ACK_HEADERS = (
     "Rules",
     "Packs",
-    "Resource",
-    "Construct path",
-    "What the rule checks",
-    "Controls",
+    "Resource (logical id, construct path)",
+    "What the rules check",
     "Reason",
-    "Acknowledged at",
-    "Acknowledged in",
-    "Author, date, commit",
+    "Acknowledged (at, in, author, date, commit)",
 )
 
 
@@ -380,8 +384,7 @@ def _configuration_blocks(report: AuditReport) -> list[Block]:
             [
                 f.env_name,
                 f.config_key,
-                f.stack,
-                f.construct_path,
+                Many((f.stack, f.construct_path)),
                 _rule_refs(group),
                 f.reason,
                 _where(f.source),
@@ -393,8 +396,7 @@ def _configuration_blocks(report: AuditReport) -> list[Block]:
             [
                 "Environment",
                 "Chosen by (config key)",
-                "Stack",
-                "Construct path",
+                "Stack, construct path",
                 "Rules",
                 "Reason",
                 "Acknowledged in",
@@ -682,10 +684,11 @@ h1 { border-bottom: 2px solid #1b1f23; padding-bottom: .2em; }
 h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .2em; margin-top: 2em; }
 table { border-collapse: collapse; margin: .5em 0 1em; width: 100%; }
 th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top;
-         overflow-wrap: break-word; }
-th { background: #f6f8fa; }
+         overflow-wrap: anywhere; }
+th { background: #f6f8fa; overflow-wrap: normal; }
 tr:nth-child(even) td { background: #fbfcfd; }
-/* A rule id is one token: it never breaks inside (a granular finding may wrap before its [). */
+/* Long paths and reasons wrap anywhere (above); a rule id is one token and never breaks inside:
+   nowrap leaves it no break opportunity (a granular finding may wrap after "[", "::" or "/"). */
 .rid { white-space: nowrap; font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
        font-size: 12.5px; }
 .named { display: block; color: #57606a; font-size: 12px; }
