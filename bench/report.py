@@ -224,6 +224,19 @@ def render(results: dict[str, Any]) -> str:
         add(f"| {goal['goal']} | <= {_f(goal['limit'])} | {shown} | **{goal['status']}** |")
     add("")
 
+    audit = results.get("audit")
+    if audit and "ours" in audit:
+        add("## make audit (issue 16)")
+        add("")
+        add(
+            f"`{audit['command']}` (what `make audit` runs), a fresh process per run: median "
+            f"wall {_f(audit['ours']['wall_median_s'])} s, CPU (user + sys, whole process tree) "
+            f"{_f(audit['ours']['cpu_median_s'])} s over {len(audit['ours']['runs'])} run(s). "
+            f"Goal: within {_f(audit['goal_ratio'])}x of the first edition's time (about 12 s "
+            "on 2 idle cores); `bench/audit_time.py --baseline DIR` measures that ratio."
+        )
+        add("")
+
     add("## Synth scaling")
     add("")
     add(

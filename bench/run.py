@@ -422,6 +422,7 @@ def main() -> int:
         write_json(partial, results)
 
     results["deploy_model"] = guarded("deploy-time model", deploy_model)
+    import audit_time
     import config_bench
     import promotion
     import scan_gate_bench
@@ -435,6 +436,7 @@ def main() -> int:
     results["config_load"] = guarded(
         "config load", lambda: config_bench.run(runs=3 if args.quick else 5)
     )
+    results["audit"] = guarded("make audit", lambda: audit_time.run(runs=1 if args.quick else 3))
     save()
 
     log("synth scaling")

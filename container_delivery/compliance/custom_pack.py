@@ -45,8 +45,33 @@ def properties(node: cdk.CfnResource) -> dict[str, Any]:
     """The resource's properties, resolved (camelCase keys; intrinsics stay as ``{"Ref": ...}``)."""
     # ``_cfn_properties`` is CfnResource's protected view of the L1 props. Reading typed getters
     # instead (``node.lifecycle_policy``) loses lazily-produced structs in jsii (they arrive empty).
+    if isinstance(node, _TemplateResource):
+        return dict(node.template_properties)
     resolved = cdk.Stack.of(node).resolve(node._cfn_properties)
     return resolved if isinstance(resolved, dict) else {}
+
+
+@dataclass(frozen=True)
+class _TemplateResource:
+    """A resource as the synthesized template has it (PascalCase keys): what the audit report's
+    coverage counts evaluate the rules on, without building a CDK app."""
+
+    cfn_resource_type: str
+    template_properties: Mapping[str, Any]
+
+
+def evaluate_template_resource(
+    rule: Rule, resource_type: str, template_properties: Mapping[str, Any]
+) -> bool | None:
+    """``rule`` on a template resource: True compliant, False not, None not applicable."""
+    if resource_type not in rule.resource_types:
+        return None
+    result = rule.check(
+        cast(cdk.CfnResource, _TemplateResource(resource_type, template_properties))
+    )
+    if result == NagRuleCompliance.NOT_APPLICABLE:
+        return None
+    return bool(result == NagRuleCompliance.COMPLIANT)
 
 
 def _get(data: Any, *keys: str) -> Any:

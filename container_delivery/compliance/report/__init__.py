@@ -1,11 +1,14 @@
 """The auditors' report: what cdk-nag found and what was acknowledged, and why.
 
-``build_report(assembly_dir)`` reads a synthesized cloud assembly; ``render_markdown``,
-``render_html`` and ``write_report`` turn it into ``report.md`` and a self-contained
-``report.html``. ``python -m container_delivery.compliance.report`` (``make audit``) synthesizes
-the reference app and writes both; see docs/audit.md.
+``build_report(assembly_dir)`` reads a synthesized cloud assembly (and counts what each rule
+checked); ``render_markdown``, ``render_html``, ``render_json``, ``render_sarif`` and
+``write_report`` turn it into ``report.md``, a self-contained ``report.html``, ``report.json`` and
+``report.sarif`` (``render_asff``: Security Hub findings). ``python -m
+container_delivery.compliance.report`` (``make audit``) synthesizes the reference app and writes
+them; see docs/audit.md.
 """
 
+from .asff import render_asff
 from .model import (
     Acknowledgment,
     AssemblyError,
@@ -16,7 +19,8 @@ from .model import (
     StackReport,
     build_report,
 )
-from .render import render_html, render_markdown, write_report
+from .render import render_html, render_json, render_markdown, write_report
+from .sarif import render_sarif
 
 __all__ = [
     "Acknowledgment",
@@ -27,7 +31,10 @@ __all__ = [
     "Resource",
     "StackReport",
     "build_report",
+    "render_asff",
     "render_html",
+    "render_json",
     "render_markdown",
+    "render_sarif",
     "write_report",
 ]

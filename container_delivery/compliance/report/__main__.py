@@ -17,10 +17,15 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
+from .asff import render_asff
 from .model import AssemblyError, build_report
+from .provenance import file_digest, text_digest
 from .render import write_report
+from .sources import record_construct_sources, write_sources
 
 PROG = "python -m container_delivery.compliance.report"
 
@@ -28,7 +33,10 @@ PROG = "python -m container_delivery.compliance.report"
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Write the compliance audit report (report.html and report.md).",
+        description=(
+            "Write the compliance audit report (report.html, report.md, report.json and "
+            "report.sarif)."
+        ),
     )
     parser.add_argument("--out", default="audit", help="output directory (default: audit)")
     parser.add_argument(
@@ -49,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
         help="packs that ran (with --assembly; default: those seen in the assembly)",
     )
     parser.add_argument(
+        "--format",
+        action="append",
+        choices=["asff"],
+        default=[],
+        help="also write report.asff.json (AWS Security Hub findings, for BatchImportFindings)",
+    )
+    parser.add_argument(
         "--synth-into",
         metavar="DIR",
         help="keep the synthesized cloud assembly in this new or empty directory",
@@ -56,7 +71,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _synthesize(config_path: str | None, outdir: Path) -> tuple[list[str], str]:
+@dataclass(frozen=True)
+class _Synthesized:
+    packs: list[str]
+    source: str
+    config: str
+    config_digest: str
+
+
+def _config_file(path: str | None) -> tuple[str, str]:
+    """The config file as shown in the report, and the sha256 of its bytes."""
+    if path:
+        file = Path(path)
+        return str(file), file_digest(file)
+    default = resources.files("container_delivery.config").joinpath("default.yaml")
+    return "container_delivery/config/default.yaml (the default config)", text_digest(
+        default.read_text(encoding="utf-8")
+    )
+
+
+def _synthesize(config_path: str | None, outdir: Path) -> _Synthesized:
     """Synthesize the reference app into ``outdir``; return the packs it ran and a description.
 
     The one place in ``compliance`` that imports ``config`` and ``stacks``: this is an entry
@@ -69,17 +103,26 @@ def _synthesize(config_path: str | None, outdir: Path) -> tuple[list[str], str]:
 
     path = config_path or os.environ.get(CONFIG_ENV_VAR)
     config = load_config(path)
+    shown, digest = _config_file(path)
     # The feature flags of cdk.json, so the audit sees what `cdk synth` synthesizes.
     cdk_json = Path("cdk.json")
     context = json.loads(cdk_json.read_text())["context"] if cdk_json.exists() else {}
-    app = build_app(config, outdir=str(outdir), context=context)
+    root = Path.cwd()
+    with record_construct_sources(root) as recorded:
+        app = build_app(config, outdir=str(outdir), context=context)
     try:
         app.synth()
     except RuntimeError as error:  # unacknowledged findings: the report lists them
         if "ValidationFailed" not in str(error):
             raise
+    write_sources(recorded, root, outdir)
     packs = list(dict.fromkeys([*ALWAYS, *config.packs]))
-    return packs, f"the reference app synthesized with {path or 'the default config'}"
+    return _Synthesized(
+        packs=packs,
+        source=f"the reference app synthesized with {path or 'the default config'}",
+        config=shown,
+        config_digest=digest,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,10 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Path(args.out)
     try:
         if args.assembly:
+            shown, digest = _config_file(args.config) if args.config else ("", "")
             report = build_report(
                 Path(args.assembly),
                 packs=args.packs,
                 source=f"the cloud assembly {args.assembly}",
+                config=shown,
+                config_digest=digest,
             )
         else:
             with tempfile.TemporaryDirectory(prefix="audit-cdk-out-") as temporary:
@@ -98,17 +144,30 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if outdir.exists() and any(outdir.iterdir()):
                     print(f"{PROG}: --synth-into {outdir} is not empty", file=sys.stderr)
                     return 2
-                packs, source = _synthesize(args.config, outdir)
-                report = build_report(outdir, packs=[*packs, *args.packs], source=source)
+                synthesized = _synthesize(args.config, outdir)
+                report = build_report(
+                    outdir,
+                    packs=[*synthesized.packs, *args.packs],
+                    source=synthesized.source,
+                    config=synthesized.config,
+                    config_digest=synthesized.config_digest,
+                )
+    except OSError as error:  # an unreadable --config given with --assembly
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
     except (AssemblyError, ValueError) as error:  # ConfigError and construct errors too
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
     except RuntimeError as error:  # a construct's add_validation error, surfaced by jsii
         print(f"{PROG}: the reference app did not synthesize: {error}", file=sys.stderr)
         return 2
-    html_path, md_path = write_report(report, out)
+    paths: tuple[Path, ...] = write_report(report, out)
+    if "asff" in args.format:
+        asff_path = out / "report.asff.json"
+        asff_path.write_text(render_asff(report), encoding="utf-8")
+        paths = (*paths, asff_path)
     summary = ", ".join(f"{count} {name}" for name, count in report.summary.items())
-    print(f"Wrote {html_path} and {md_path}: {summary}.")
+    print(f"Wrote {', '.join(str(p) for p in paths)}: {summary}.")
     if not report.passed:
         print(
             f"{PROG}: {len(report.violations)} unacknowledged finding(s); see the report's "

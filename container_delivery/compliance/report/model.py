@@ -18,17 +18,23 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any, Literal
+
+from ..acknowledge import ACKNOWLEDGMENT_METADATA, CHOICE_METADATA
+from .coverage import FRAMEWORKS, Coverage, RuleResult, merge, run_node, run_own_pack
+from .provenance import Blame, GitState, blame_lines, git_state, tool_versions
+from .sources import read_sources, source_of
 
 ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
 STACK_ARTIFACT = "aws:cloudformation:stack"
 NESTED_ASSEMBLY = "cdk:cloud-assembly"
 TREE_ARTIFACT = "cdk:tree"
 _GRANULAR = re.compile(r"\[.*\]$")
+#: ``<LogicalId>`` or ``<LogicalId.Attribute>`` inside a granular finding.
+_NAMED = re.compile(r"<([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?>")
 
 AckStatus = Literal["used", "unused", "pack not run", "other validator"]
 
@@ -48,6 +54,19 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A line of source code (repository-relative when inside the checkout), and its git blame."""
+
+    file: str
+    line: int
+    blame: Blame | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
 class Finding:
     """One rule reported on one construct: unacknowledged (a violation) or acknowledged."""
 
@@ -63,6 +82,14 @@ class Finding:
     reason: str = ""
     acknowledged_at: str = ""
     acknowledged_id: str = ""
+    #: Where the acknowledgment was made (the ``acknowledge()`` call).
+    source: Source | None = None
+    #: The construct option that chose this exception, and the config key that set it.
+    chosen_by: str = ""
+    config_key: str = ""
+    env_name: str = ""
+    #: Resources a granular id names: (logical id, construct path).
+    named: tuple[tuple[str, str], ...] = ()
 
     @property
     def base_rule(self) -> str:
@@ -80,6 +107,10 @@ class Acknowledgment:
     reason: str
     findings: int
     status: AckStatus
+    source: Source | None = None
+    chosen_by: str = ""
+    config_key: str = ""
+    env_name: str = ""
 
     @property
     def pack(self) -> str:
@@ -114,6 +145,44 @@ class CustomRuleInfo:
 
 
 @dataclass(frozen=True)
+class RuleCoverage:
+    """One rule's row of the coverage table."""
+
+    result: RuleResult
+    acknowledged: int
+    unacknowledged: int
+    #: Not compliant when the rule is evaluated again on the template, but not reported by the
+    #: synth: the synth's pack did not check these resources for this rule (docs/audit.md).
+    not_reported: tuple[str, ...] = ()
+    #: Reported by the synth, but compliant or not applicable when evaluated again.
+    not_recounted: tuple[str, ...] = ()
+
+    @property
+    def pack(self) -> str:
+        return self.result.pack
+
+    @property
+    def rule(self) -> str:
+        return self.result.rule
+
+    @property
+    def evaluated(self) -> int:
+        return self.result.evaluated
+
+    @property
+    def compliant(self) -> int:
+        return self.result.compliant
+
+    @property
+    def not_applicable(self) -> int:
+        return self.result.not_applicable
+
+    @property
+    def framework(self) -> str:
+        return FRAMEWORKS.get(self.pack, "")
+
+
+@dataclass(frozen=True)
 class AuditReport:
     """Everything the audit report shows, with the counts tests assert on."""
 
@@ -127,6 +196,12 @@ class AuditReport:
     pack_errors: tuple[str, ...] = ()
     custom_rules: tuple[CustomRuleInfo, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    git: GitState = field(default_factory=lambda: GitState(root=None, commit="", dirty=None))
+    config: str = ""
+    config_digest: str = ""
+    coverage: Coverage = field(default_factory=Coverage)
+    #: Construct path -> the Python line that created it (or an ancestor): SARIF locations.
+    construct_sources: Mapping[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def violations(self) -> tuple[Finding, ...]:
@@ -167,6 +242,52 @@ class AuditReport:
         return dict(sorted(Counter(f.rule for f in self.violations).items()))
 
     @property
+    def configuration_exceptions(self) -> tuple[Finding, ...]:
+        """Acknowledged findings that a configuration option chose (they need sign-off)."""
+        return tuple(f for f in self.acknowledged if f.chosen_by)
+
+    def configuration_exceptions_in(self, env_name: str) -> tuple[Finding, ...]:
+        return tuple(f for f in self.configuration_exceptions if f.env_name == env_name)
+
+    def rule_coverage(self) -> list[RuleCoverage]:
+        """Per pack and rule: resources evaluated, compliant, not applicable, acknowledged,
+        unacknowledged (the last two from the synth's findings, per resource)."""
+        acknowledged: dict[str, set[str]] = {}
+        unacknowledged: dict[str, set[str]] = {}
+        for finding in self.findings:
+            target = acknowledged if finding.acknowledged else unacknowledged
+            target.setdefault(finding.base_rule, set()).add(finding.construct_path)
+        paths = {
+            (r.stack, r.logical_id): r.construct_path or f"{r.stack}/{r.logical_id}"
+            for stack in self.stacks
+            for r in stack.resources
+        }
+        rows: list[RuleCoverage] = []
+        for result in self.coverage.rules:
+            reported = acknowledged.get(result.rule, set()) | unacknowledged.get(result.rule, set())
+            failing = {
+                paths.get((stack, lid), f"{stack}/{lid}")
+                for stack, lid in [
+                    *result.non_compliant,
+                    *((s, lid) for s, lid, _ in result.errors),
+                ]
+            }
+            rows.append(
+                RuleCoverage(
+                    result=result,
+                    acknowledged=len(acknowledged.get(result.rule, ())),
+                    unacknowledged=len(unacknowledged.get(result.rule, ())),
+                    not_reported=tuple(sorted(failing - reported)),
+                    not_recounted=tuple(sorted(reported - failing)),
+                )
+            )
+        return rows
+
+    def source_for(self, construct_path: str) -> tuple[str, int] | None:
+        """The Python line that made the construct (or its nearest recorded ancestor)."""
+        return source_of(construct_path, self.construct_sources)
+
+    @property
     def passed(self) -> bool:
         """No unacknowledged finding and no pack that failed to run."""
         return not self.violations and not self.pack_errors
@@ -182,6 +303,10 @@ class AuditReport:
             "acknowledged findings": len(self.acknowledged),
             "acknowledgments declared": len(self.nag_acknowledgments),
             "unused acknowledgments": len(self.unused_acknowledgments),
+            "configuration exceptions": len(self.configuration_exceptions),
+            "configuration exceptions in production": len(
+                self.configuration_exceptions_in("production")
+            ),
         }
 
     def stack_findings(self, stack: str, pack: str | None = None) -> list[Finding]:
@@ -266,18 +391,6 @@ def _owner(path: str, stack_paths: Sequence[str]) -> str:
     return best
 
 
-def tool_versions(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Installed versions of the tools that produce and check the assembly."""
-    versions: dict[str, str] = {}
-    for package in ("aws-cdk-lib", "cdk-nag", "constructs"):
-        try:
-            versions[package] = importlib_metadata.version(package)
-        except importlib_metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    versions.update(extra or {})
-    return versions
-
-
 def build_report(
     assembly_dir: Path,
     *,
@@ -285,6 +398,10 @@ def build_report(
     source: str | None = None,
     custom_rules: Iterable[CustomRuleInfo] | None = None,
     generated_at: datetime | None = None,
+    root: Path | None = None,
+    config: str = "",
+    config_digest: str = "",
+    measure_coverage: bool = True,
 ) -> AuditReport:
     """Read the cloud assembly in ``assembly_dir`` into an ``AuditReport``.
 
@@ -293,8 +410,15 @@ def build_report(
     :param source: What the report describes, shown in its header. Default: - the directory.
     :param custom_rules: The project's own rules to list. Default: - ``custom_pack.RULES``.
     :param generated_at: Default: - now (UTC).
+    :param root: The checkout whose git commit, blame and ``node_modules`` the report uses.
+        Default: - the current directory.
+    :param config: The config file the app was built from, as shown. Default: - not known.
+    :param config_digest: ``sha256:...`` of that file. Default: - not known.
+    :param measure_coverage: Evaluate every rule again to count compliant and not applicable
+        resources (``coverage.py``; a few seconds). Default: - True.
     :raises AssemblyError: no ``manifest.json``, or an unreadable file.
     """
+    root = Path(root or Path.cwd())
     assembly_dir = Path(assembly_dir)
     artifacts = list(_stack_artifacts(assembly_dir))
     stack_paths = [a.construct_path for a in artifacts]
@@ -319,8 +443,10 @@ def build_report(
             by_logical_id[(stack_by_path.get(owner, ""), logical_id)] = path
 
     stacks: list[StackReport] = []
+    templates: dict[str, Any] = {}
     for artifact in artifacts:
         template = _read_json(artifact.directory / artifact.template_file)
+        templates[artifact.name] = template
         resources = tuple(
             Resource(
                 stack=artifact.name,
@@ -345,13 +471,45 @@ def build_report(
     all_packs = tuple(dict.fromkeys([*packs, *seen_packs]))
     acknowledgments = _acknowledgments(artifacts, findings, all_packs)
 
+    git = git_state(root)
+    origins = _Origins.read(artifacts, stack_by_path, stack_paths, git.root or root)
+    findings = [
+        replace(
+            f,
+            named=tuple(
+                (lid, by_logical_id.get((f.stack, lid), ""))
+                for lid in dict.fromkeys(_NAMED.findall(f.rule))
+            ),
+            **origins.of(f.acknowledged_at, f.acknowledged_id, f.stack),
+        )
+        if f.acknowledged
+        else replace(
+            f,
+            named=tuple(
+                (lid, by_logical_id.get((f.stack, lid), ""))
+                for lid in dict.fromkeys(_NAMED.findall(f.rule))
+            ),
+        )
+        for f in findings
+    ]
+    acknowledgments = [
+        replace(a, **origins.of(a.construct_path, a.qualified_id, a.stack)) for a in acknowledgments
+    ]
+
+    coverage = Coverage()
+    if measure_coverage:
+        parts = [run_node(assembly_dir, all_packs, root)]
+        if "ContainerDelivery" in all_packs:
+            parts.append(run_own_pack(templates))
+        coverage = merge(*parts)
+
     notes: list[str] = []
     if not packs:
         notes.append(
             "The packs listed are those with a finding or an acknowledgment in the assembly; "
             "a pack that found nothing leaves no trace there (pass the packs that ran)."
         )
-    versions = tool_versions()
+    versions = tool_versions(root, coverage.versions)
     if tree_versions:
         versions["aws-cdk-lib (in the assembly)"] = ", ".join(sorted(tree_versions))
     manifest_version = _read_json(assembly_dir / "manifest.json").get("version")
@@ -377,7 +535,95 @@ def build_report(
         pack_errors=tuple(pack_errors),
         custom_rules=tuple(custom_rules),
         notes=tuple(notes),
+        git=git,
+        config=config,
+        config_digest=config_digest,
+        coverage=coverage,
+        construct_sources=read_sources(assembly_dir),
     )
+
+
+class _Origins:
+    """Where each acknowledgment was made, and which configuration chose it (from metadata)."""
+
+    def __init__(
+        self,
+        calls: Mapping[tuple[str, str], tuple[Source, str]],
+        choices: Mapping[str, tuple[Mapping[str, str], str]],
+        environments: Mapping[str, str],
+    ) -> None:
+        self._calls = calls
+        self._choices = choices
+        self._environments = environments
+
+    @classmethod
+    def read(
+        cls,
+        artifacts: Sequence[_StackArtifact],
+        stack_by_path: Mapping[str, str],
+        stack_paths: Sequence[str],
+        root: Path,
+    ) -> _Origins:
+        raw: dict[tuple[str, str], tuple[str, int, str]] = {}
+        choices: dict[str, tuple[Mapping[str, str], str]] = {}
+        for artifact in artifacts:
+            for key, entries in artifact.metadata.items():
+                path = key.lstrip("/")
+                for entry in entries:
+                    data = entry.get("data")
+                    if not isinstance(data, dict):
+                        continue
+                    if entry.get("type") == ACKNOWLEDGMENT_METADATA:
+                        file = _relative(str(data.get("file", "")), root)
+                        for rule in data.get("rules") or []:
+                            raw[(path, str(rule))] = (
+                                file,
+                                int(data.get("line") or 0),
+                                str(data.get("chosenBy") or ""),
+                            )
+                    elif entry.get("type") == CHOICE_METADATA:
+                        choices[path] = (
+                            {str(k): str(v) for k, v in (data.get("choices") or {}).items()},
+                            str(data.get("environment") or ""),
+                        )
+        blames = blame_lines(
+            root, {(file, line) for file, line, _ in raw.values() if not Path(file).is_absolute()}
+        )
+        calls = {
+            key: (Source(file, line, blames.get((file, line))), chosen_by)
+            for key, (file, line, chosen_by) in raw.items()
+        }
+        environments = {a.name: a.environment for a in artifacts}
+        return cls(calls, choices, environments)
+
+    def of(self, path: str, qualified_id: str, stack: str) -> dict[str, Any]:
+        """Fields for a finding or acknowledgment declared at ``path`` for ``qualified_id``."""
+        call = self._calls.get((path, qualified_id))
+        if call is None:
+            return {}
+        source, chosen_by = call
+        fields: dict[str, Any] = {"source": source, "chosen_by": chosen_by}
+        if chosen_by:
+            key, env_name = "", ""
+            probe = path
+            while probe:
+                if probe in self._choices and chosen_by in self._choices[probe][0]:
+                    key, env_name = self._choices[probe][0][chosen_by], self._choices[probe][1]
+                    break
+                probe = probe.rpartition("/")[0]
+            fields["config_key"] = key or f"{chosen_by} (construct option set in code)"
+            fields["env_name"] = env_name or self._environments.get(stack, "")
+        return fields
+
+
+def _relative(file: str, root: Path) -> str:
+    """``file`` relative to ``root`` when inside it, else as recorded."""
+    if not file:
+        return ""
+    try:
+        return str(Path(file).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return file
 
 
 def _findings(

@@ -896,6 +896,7 @@ class FargateService(Construct):
                 "Plain HTTP was chosen explicitly (allow_plain_http=True) because no certificate "
                 "is configured for this environment; giving LoadBalancerOptions(certificate=...) "
                 "replaces this listener with HTTPS and an HTTP-to-HTTPS redirect.",
+                chosen_by="allow_plain_http",
             )
             self.url = f"http://{self.load_balancer.load_balancer_dns_name}"
 
