@@ -122,6 +122,11 @@ def _three_services_two_regions() -> dict[str, Any]:
     secret["secret_arn"] = secret["secret_arn"].replace(":eu-west-1:", ":us-east-1:")
     # A secret's KMS key is in the secret's region (the config refuses anything else).
     secret["kms_key_arn"] = secret["kms_key_arn"].replace(":eu-west-1:", ":us-east-1:")
+    # ... and the load balancer's certificate in the load balancer's region.
+    production = webapp["production"]
+    production["certificate_arn"] = production["certificate_arn"].replace(
+        ":eu-west-1:", ":us-east-1:"
+    )
     third = copy.deepcopy(webapp)
     third["name"] = "billing"
     third["github_repository"] = "example-org/billing"
