@@ -226,7 +226,7 @@ def render(results: dict[str, Any]) -> str:
 
     audit = results.get("audit")
     if audit and "ours" in audit:
-        add("## make audit (issue 16)")
+        add("## make audit")
         add("")
         add(
             f"`{audit['command']}` (what `make audit` runs), a fresh process per run: median "
