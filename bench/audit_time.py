@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import PY, ROOT, WORK, run_measured, subprocess_env
 
-#: Issue 16: ``make audit`` stays within 1.5x of its time before the second edition (~12 s).
+#: Goal: ``make audit`` stays within 1.5x of its time before the second edition (~12 s).
 GOAL_RATIO = 1.5
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from common import PY, ROOT, WORK, run_measured, subprocess_env, summary
 
-#: Issue 13's goal: loading the default config file takes at most this long.
+#: Goal: loading the default config file takes at most this long.
 GOAL_S = 0.2
 
 _PROBE = """
