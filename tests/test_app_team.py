@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT, cdk_synth, new_user_environment, report_findings
+from tests.helpers import ROOT, cdk_synth, cfn_lint, new_user_environment, report_findings
 
 pytestmark = pytest.mark.packaging
 
@@ -191,14 +191,7 @@ def test_cdk_synth_of_the_example_passes_every_pack_without_credentials(synth: S
 def test_the_example_templates_pass_cfn_lint(synth: Synth) -> None:
     templates = sorted(str(path) for path in synth.outdir.glob("*.template.json"))
     assert len(templates) == len(STACKS)
-    result = subprocess.run(  # noqa: S603 - fixed command, our own files
-        [str(Path(sys.executable).parent / "cfn-lint"), "--format", "parseable", *templates],
-        cwd=ROOT,  # picks up .cfnlintrc
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.stdout.strip() == "" and result.returncode == 0, result.stdout + result.stderr
+    assert cfn_lint(templates) == ""
 
 
 def test_the_promotion_function_runs_the_handler_shipped_in_the_wheel(synth: Synth) -> None:
