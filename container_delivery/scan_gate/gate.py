@@ -2,7 +2,7 @@
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -62,6 +62,38 @@ def _index(matchers: Iterable[_Matcher]) -> dict[str, list[_Matcher]]:
     return index
 
 
+def _first_match(
+    candidates: list[_Matcher] | None, finding: Finding, finding_purl: tuple[str, str | None] | None
+) -> Suppression | None:
+    """The first entry (in file order) among ``candidates`` that matches ``finding``."""
+    for matcher in candidates or ():
+        if matcher.matches(finding, finding_purl):
+            return matcher.suppression
+    return None
+
+
+def _result_order(policy: Policy) -> Callable[[FindingResult], tuple[object, ...]]:
+    """Sort key of results: most severe first (as the policy ranks UNKNOWN), then id."""
+
+    def order(result: FindingResult) -> tuple[object, ...]:
+        f = result.finding  # every field takes part, so that the order is total
+        return (
+            -policy.effective_rank(f.severity),
+            f.severity is Severity.UNKNOWN,
+            f.id,
+            f.package or "",
+            f.installed_version or "",
+            f.target,
+            f.source,
+            f.fixed_version or "",
+            f.purl or "",
+            f.title,
+            f.kev,
+        )
+
+    return order
+
+
 def evaluate(
     findings: Iterable[Finding],
     suppressions: Iterable[Suppression],
@@ -100,15 +132,10 @@ def evaluate(
         finding_purl = None
         if finding.purl and (candidates or expired_candidates):
             finding_purl = purl_key(finding.purl)
-        suppressed_by = None
-        if candidates:
-            for matcher in candidates:
-                if matcher.matches(finding, finding_purl):
-                    suppressed_by = matcher.suppression
-                    used.add(id(suppressed_by))
-                    break
+        suppressed_by = _first_match(candidates, finding, finding_purl) if candidates else None
         reasons = policy.block_reasons(finding)
         if suppressed_by is not None:
+            used.add(id(suppressed_by))
             suppressed.append(FindingResult(finding, reasons, suppressed_by))
         elif reasons:
             expired_matches: tuple[Suppression, ...] = ()
@@ -120,22 +147,7 @@ def evaluate(
         else:
             allowed += 1
 
-    def order(result: FindingResult) -> tuple[object, ...]:
-        f = result.finding  # every field takes part, so that the order is total
-        return (
-            -policy.effective_rank(f.severity),
-            f.severity is Severity.UNKNOWN,
-            f.id,
-            f.package or "",
-            f.installed_version or "",
-            f.target,
-            f.source,
-            f.fixed_version or "",
-            f.purl or "",
-            f.title,
-            f.kev,
-        )
-
+    order = _result_order(policy)
     horizon = today + datetime.timedelta(days=policy.expiring_within_days)
     by_expiry = sorted(applicable, key=lambda s: (s.expires, s.source, s.index))
     return Decision(
