@@ -109,27 +109,17 @@ class DestinationRegistry(Construct):
             policy. Default: - True.
         """
         super().__init__(scope, construct_id)
-        problems = [
-            *check_tag_prefixes(release_tag_prefix, build_tag_prefix),
-            *check_mutable_tags(mutable_tags, release_tag_prefix, build_tag_prefix),
-            *check_positive("keep_build_images", keep_build_images, 10_000),
-            *check_positive("untagged_image_days", untagged_image_days, 3650),
-            *check_scan_settings(scan_type, False),
-        ]
-        if not cdk.Token.is_unresolved(template_prefix) and not TEMPLATE_PREFIX.match(
-            template_prefix
-        ):
-            problems.append(
-                f"template_prefix: {template_prefix!r} is not 'ROOT' or a lowercase repository "
-                "namespace such as 'team-a'"
-            )
         tags = dict(resource_tags or {})
-        for key, value in tags.items():
-            if not 1 <= len(key) <= 128 or len(value) > 256:
-                problems.append(
-                    f"resource_tags: {key!r}={value!r}: keys have 1 to 128 characters, values "
-                    "at most 256"
-                )
+        problems = _check_props(
+            template_prefix=template_prefix,
+            mutable_tags=mutable_tags,
+            release_tag_prefix=release_tag_prefix,
+            build_tag_prefix=build_tag_prefix,
+            keep_build_images=keep_build_images,
+            untagged_image_days=untagged_image_days,
+            scan_type=scan_type,
+            resource_tags=tags,
+        )
         if problems:
             raise ValueError(f"DestinationRegistry '{self.node.path}': " + "; ".join(problems))
 
@@ -157,33 +147,17 @@ class DestinationRegistry(Construct):
         """The repository creation template (REPLICATION), unless ``creation_template=False``."""
         if not creation_template:
             return
-        self.creation_template = ecr.CfnRepositoryCreationTemplate(
-            self,
-            "CreationTemplate",
-            prefix=template_prefix,
-            applied_for=["REPLICATION"],
-            description="Replicated service repositories: immutable, encrypted, with lifecycle",
-            image_tag_mutability="IMMUTABLE_WITH_EXCLUSION" if mutable_tags else "IMMUTABLE",
-            image_tag_mutability_exclusion_filters=[
-                ecr.CfnRepositoryCreationTemplate.ImageTagMutabilityExclusionFilterProperty(
-                    image_tag_mutability_exclusion_filter_type="WILDCARD",
-                    image_tag_mutability_exclusion_filter_value=tag,
-                )
-                for tag in mutable_tags
-            ]
-            or None,
-            encryption_configuration=ecr.CfnRepositoryCreationTemplate.EncryptionConfigurationProperty(
-                encryption_type="KMS" if encryption_key else "AES256",
-                kms_key=encryption_key.key_arn if encryption_key else None,
-            ),
+        self.creation_template = self._create_template(
+            template_prefix=template_prefix,
+            mutable_tags=mutable_tags,
+            encryption_key=encryption_key,
+            resource_tags=tags,
             lifecycle_policy=lifecycle_policy_text(
                 release_tag_prefix=release_tag_prefix,
                 build_tag_prefix=build_tag_prefix,
                 keep_build_images=keep_build_images,
                 untagged_image_days=untagged_image_days,
             ),
-            resource_tags=[cdk.CfnTag(key=k, value=v) for k, v in tags.items()] or None,
-            custom_role_arn=self.creation_role.role_arn if self.creation_role else None,
         )
 
     @staticmethod
@@ -272,6 +246,39 @@ class DestinationRegistry(Construct):
             ],
         }
 
+    def _create_template(
+        self,
+        *,
+        template_prefix: str,
+        mutable_tags: Sequence[str],
+        encryption_key: kms.IKey | None,
+        resource_tags: Mapping[str, str],
+        lifecycle_policy: str,
+    ) -> ecr.CfnRepositoryCreationTemplate:
+        return ecr.CfnRepositoryCreationTemplate(
+            self,
+            "CreationTemplate",
+            prefix=template_prefix,
+            applied_for=["REPLICATION"],
+            description="Replicated service repositories: immutable, encrypted, with lifecycle",
+            image_tag_mutability="IMMUTABLE_WITH_EXCLUSION" if mutable_tags else "IMMUTABLE",
+            image_tag_mutability_exclusion_filters=[
+                ecr.CfnRepositoryCreationTemplate.ImageTagMutabilityExclusionFilterProperty(
+                    image_tag_mutability_exclusion_filter_type="WILDCARD",
+                    image_tag_mutability_exclusion_filter_value=tag,
+                )
+                for tag in mutable_tags
+            ]
+            or None,
+            encryption_configuration=ecr.CfnRepositoryCreationTemplate.EncryptionConfigurationProperty(
+                encryption_type="KMS" if encryption_key else "AES256",
+                kms_key=encryption_key.key_arn if encryption_key else None,
+            ),
+            lifecycle_policy=lifecycle_policy,
+            resource_tags=[cdk.CfnTag(key=k, value=v) for k, v in resource_tags.items()] or None,
+            custom_role_arn=self.creation_role.role_arn if self.creation_role else None,
+        )
+
     def _create_role(self, key: kms.IKey | None) -> iam.Role:
         stack = cdk.Stack.of(self)
         repositories = f"arn:{stack.partition}:ecr:{stack.region}:{stack.account}:repository/*"
@@ -315,3 +322,36 @@ class DestinationRegistry(Construct):
             "in this region and to create, replicate and tag",
         )
         return role
+
+
+def _check_props(
+    *,
+    template_prefix: str,
+    mutable_tags: Sequence[str],
+    release_tag_prefix: str,
+    build_tag_prefix: str,
+    keep_build_images: int,
+    untagged_image_days: int,
+    scan_type: ScanType,
+    resource_tags: Mapping[str, str],
+) -> list[str]:
+    """Every problem with ``DestinationRegistry``'s props (empty when they are fine)."""
+    problems = [
+        *check_tag_prefixes(release_tag_prefix, build_tag_prefix),
+        *check_mutable_tags(mutable_tags, release_tag_prefix, build_tag_prefix),
+        *check_positive("keep_build_images", keep_build_images, 10_000),
+        *check_positive("untagged_image_days", untagged_image_days, 3650),
+        *check_scan_settings(scan_type, False),
+    ]
+    if not cdk.Token.is_unresolved(template_prefix) and not TEMPLATE_PREFIX.match(template_prefix):
+        problems.append(
+            f"template_prefix: {template_prefix!r} is not 'ROOT' or a lowercase repository "
+            "namespace such as 'team-a'"
+        )
+    for key, value in resource_tags.items():
+        if not 1 <= len(key) <= 128 or len(value) > 256:
+            problems.append(
+                f"resource_tags: {key!r}={value!r}: keys have 1 to 128 characters, values "
+                "at most 256"
+            )
+    return problems

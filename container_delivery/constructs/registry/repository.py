@@ -86,7 +86,45 @@ class ServiceRepository(Construct):
             *check_mutable_tags(mutable_tags, release_tag_prefix, build_tag_prefix),
             *check_positive("keep_build_images", keep_build_images, 10_000),
             *check_positive("untagged_image_days", untagged_image_days, 3650),
+            *self._check_replication(registry, replicate_to),
         ]
+        if problems:
+            raise ValueError(f"ServiceRepository '{self.node.path}': " + "; ".join(problems))
+
+        self.lifecycle_rules: list[dict[str, Any]] = lifecycle_rules(
+            release_tag_prefix=release_tag_prefix,
+            build_tag_prefix=build_tag_prefix,
+            keep_build_images=keep_build_images,
+            untagged_image_days=untagged_image_days,
+        )
+        """The lifecycle rules (the same function builds the creation template's)."""
+        self.release_tag_prefix = release_tag_prefix
+
+        self.repository = self._create_repository(
+            repository_name=repository_name,
+            mutable_tags=mutable_tags,
+            encryption_key=encryption_key,
+            removal_policy=removal_policy,
+            lifecycle_policy=lifecycle_policy_text(
+                release_tag_prefix=release_tag_prefix,
+                build_tag_prefix=build_tag_prefix,
+                keep_build_images=keep_build_images,
+                untagged_image_days=untagged_image_days,
+            ),
+        )
+        """The ECR repository."""
+
+        if registry is not None:
+            # The literal name, not the Ref token: filters and overlap checks need the string.
+            if registry.manages_scanning:
+                registry.scan(repository_name)
+            if replicate_to:
+                registry.replicate(repository_name, destinations=replicate_to)
+
+    def _check_replication(
+        self, registry: SourceRegistry | None, replicate_to: Sequence[ReplicationDestination]
+    ) -> list[str]:
+        problems: list[str] = []
         stack = cdk.Stack.of(self)
         for destination in replicate_to:
             if not isinstance(destination, ReplicationDestination):
@@ -105,19 +143,18 @@ class ServiceRepository(Construct):
                 "replicate_to: destinations given without registry; pass "
                 "registry=SourceRegistry.of(self) so that replication has one owner per registry"
             )
-        if problems:
-            raise ValueError(f"ServiceRepository '{self.node.path}': " + "; ".join(problems))
+        return problems
 
-        self.lifecycle_rules: list[dict[str, Any]] = lifecycle_rules(
-            release_tag_prefix=release_tag_prefix,
-            build_tag_prefix=build_tag_prefix,
-            keep_build_images=keep_build_images,
-            untagged_image_days=untagged_image_days,
-        )
-        """The lifecycle rules (the same function builds the creation template's)."""
-        self.release_tag_prefix = release_tag_prefix
-
-        self.repository = ecr.Repository(
+    def _create_repository(
+        self,
+        *,
+        repository_name: str,
+        mutable_tags: Sequence[str],
+        encryption_key: kms.IKey | None,
+        removal_policy: cdk.RemovalPolicy,
+        lifecycle_policy: str,
+    ) -> ecr.Repository:
+        repository = ecr.Repository(
             self,
             "Resource",
             repository_name=repository_name,
@@ -137,28 +174,16 @@ class ServiceRepository(Construct):
             encryption_key=encryption_key,
             removal_policy=removal_policy,
         )
-        """The ECR repository."""
-        cfn = cast(ecr.CfnRepository, self.repository.node.default_child)
+        cfn = cast(ecr.CfnRepository, repository.node.default_child)
         if encryption_key is None:
             # Explicit, so that the template shows it (ECR's default is AES256 too).
             cfn.encryption_configuration = ecr.CfnRepository.EncryptionConfigurationProperty(
                 encryption_type="AES256"
             )
         cfn.lifecycle_policy = ecr.CfnRepository.LifecyclePolicyProperty(
-            lifecycle_policy_text=lifecycle_policy_text(
-                release_tag_prefix=release_tag_prefix,
-                build_tag_prefix=build_tag_prefix,
-                keep_build_images=keep_build_images,
-                untagged_image_days=untagged_image_days,
-            )
+            lifecycle_policy_text=lifecycle_policy
         )
-
-        if registry is not None:
-            # The literal name, not the Ref token: filters and overlap checks need the string.
-            if registry.manages_scanning:
-                registry.scan(repository_name)
-            if replicate_to:
-                registry.replicate(repository_name, destinations=replicate_to)
+        return repository
 
     @property
     def repository_name(self) -> str:
