@@ -5,6 +5,9 @@ task sizes, retention values...) is a function of ``container_delivery.rules``, 
 constructs. The stacks read these models, the constructs never do (they take typed props).
 ``load_config`` in ``loader.py`` turns a validation failure into one message listing every
 problem with its dotted path; ``schema.json`` next to this file is generated from these models.
+
+This module holds the file's top-level models and is the import path for all of them: the field
+types and their checks live in ``_fields.py``, the models of one service in ``_service.py``.
 """
 
 from __future__ import annotations
