@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+import aws_cdk as cdk
+
 from container_delivery import rules
 
 from .._checks import ACCOUNT_ID, ROLE_NAME, region_problems, unresolved, valid
@@ -58,3 +60,9 @@ def check_stack_name(name: str, value: str) -> list[str]:
     if unresolved(value) or _STACK_NAME.fullmatch(value):
         return []
     return [f"{name} {value!r} must be a CloudFormation stack name (letters, digits, '-')"]
+
+
+def check_at_least_a_day(name: str, value: cdk.Duration) -> list[str]:
+    if value.to_days() >= 1:
+        return []
+    return [f"{name} must be at least 1 day (got {value.to_human_string()})"]
