@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Final
+
+import aws_cdk as cdk
 
 from container_delivery import rules
 
@@ -58,3 +61,43 @@ def check_stack_name(name: str, value: str) -> list[str]:
     if unresolved(value) or _STACK_NAME.fullmatch(value):
         return []
     return [f"{name} {value!r} must be a CloudFormation stack name (letters, digits, '-')"]
+
+
+def check_at_least_a_day(name: str, value: cdk.Duration) -> list[str]:
+    if value.to_days() >= 1:
+        return []
+    return [f"{name} must be at least 1 day (got {value.to_human_string()})"]
+
+
+def check_build_cache_name(value: str, service_name: str) -> list[str]:
+    if unresolved(value) or not value.startswith(service_name):
+        return []
+    return [
+        f"build_cache_repository_name {value!r} starts with the service name "
+        f"{service_name!r}: replication by prefix would copy the unscanned cache to "
+        f"production (try 'build-cache/{service_name}')"
+    ]
+
+
+def check_staging_url(value: str | None) -> list[str]:
+    if value is None or unresolved(value) or value.startswith(("https://", "http://", "#{")):
+        return []
+    return [
+        f"staging_url {value!r} must start with https:// or http:// (or be a "
+        "pipeline variable such as STAGING_URL_VARIABLE)"
+    ]
+
+
+def check_scan_gate_path(value: Path) -> list[str]:
+    if (value / "__main__.py").is_file():
+        return []
+    return [f"scan_gate_path {str(value)!r} is not the scan_gate package (no __main__.py)"]
+
+
+def check_output_prefix(value: str) -> list[str]:
+    if re.fullmatch(r"[A-Za-z0-9]*", value):
+        return []
+    return [
+        f"output_prefix {value!r} may hold only letters and digits (it starts "
+        "CloudFormation output names)"
+    ]

@@ -5,6 +5,9 @@ uploaded seconds apart could both build the second archive. CodePipeline V2 lets
 name the version (``sourceRevisions`` with ``S3_OBJECT_VERSION_ID``), and EventBridge can pass it
 to a CodePipeline target through an input transformer: the S3 "Object Created" event carries the
 new version id in ``detail.object.version-id``. No Lambda function is needed.
+
+The rule matches the source bucket's EventBridge notifications for the one source object key:
+no polling, no CloudTrail trail.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk.interfaces import aws_events as events_refs
+from constructs import Construct
+
+from ._stages import SOURCE_ACTION
+from .source import ReleaseSource
 
 #: The field of an S3 "Object Created" event that holds the uploaded object's version id.
 VERSION_ID_PATH: Final = "$.detail.object.version-id"
@@ -50,3 +57,46 @@ class StartWithUploadedVersion:
                 }
             ),
         )
+
+
+def start_on_upload(
+    scope: Construct, service_name: str, pipeline: codepipeline.Pipeline, source: ReleaseSource
+) -> events.Rule:
+    """The rule (and its role) that starts ``pipeline`` when a release archive is uploaded."""
+    role = iam.Role(
+        scope,
+        "TriggerRole",
+        assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
+        description=f"EventBridge: start the {service_name} pipeline on a new source archive",
+    )
+    iam.ManagedPolicy(
+        scope,
+        "TriggerPolicy",
+        roles=[role],
+        statements=[
+            iam.PolicyStatement(
+                sid="StartThePipeline",
+                actions=["codepipeline:StartPipelineExecution"],
+                resources=[pipeline.pipeline_arn],
+            )
+        ],
+    )
+    return events.Rule(
+        scope,
+        "Trigger",
+        description=f"A new release source archive of {service_name} starts its pipeline",
+        event_pattern=events.EventPattern(
+            source=["aws.s3"],
+            detail_type=["Object Created"],
+            detail={
+                "bucket": {"name": [source.bucket.bucket_name]},
+                "object": {"key": [source.object_key]},
+            },
+        ),
+        # each upload builds exactly the version it uploaded, not the key's latest version
+        targets=[
+            StartWithUploadedVersion(
+                pipeline, source_action_name=SOURCE_ACTION, role=role.without_policy_updates()
+            )
+        ],
+    )

@@ -3,6 +3,10 @@
 Both specs read what differs per project from environment variables that the constructs set
 (``REPOSITORY_URI``, ``STACK_NAME``, ...), so the specs are plain data and are unit-tested here.
 Tool downloads are pinned by version and verified with SHA-256 before they run.
+
+This module holds the build options and the build-and-gate spec; the install phase (tools, scan
+gate, KEV catalog) is in ``_install`` and the deploy spec in ``_deploy_spec``, both re-exported
+here.
 """
 
 from __future__ import annotations
@@ -10,6 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Final, Literal
+
+from ._deploy_spec import DEPLOY_EXPORTED_VARIABLES as DEPLOY_EXPORTED_VARIABLES
+from ._deploy_spec import DEPLOY_SCRIPT as DEPLOY_SCRIPT
+from ._deploy_spec import DEPLOY_VARIABLES as DEPLOY_VARIABLES
+from ._deploy_spec import deploy_spec as deploy_spec
+from ._install import KEV_CACHE_VARIABLE as KEV_CACHE_VARIABLE
+from ._install import install_commands
+from ._install import kev_script as kev_script
 
 Scanner = Literal["trivy", "inspector"]
 Platform = Literal["linux/amd64", "linux/arm64"]
@@ -32,8 +44,6 @@ lifecycle rules keep the newest build images by this prefix (``DEFAULT_BUILD_TAG
 MAX_GIT_TAG_LENGTH: Final = 128 - len(BUILD_TAG_PREFIX) - 12 - 1
 """Longest git tag a release may have: ECR image tags have at most 128 characters and the build
 tag adds ``git-``, 12 characters of the commit and ``-``."""
-KEV_CACHE_VARIABLE: Final = "KEV_CACHE_S3_URL"
-"""The build's variable naming where it keeps the last good KEV catalog (``s3://bucket/key``)."""
 
 BUILD_VARIABLES: Final[tuple[str, ...]] = ("IMAGE_DIGEST", "GIT_TAG", "GIT_COMMIT", "IMAGE_URI")
 """Variables the build action exports (``#{Build.IMAGE_DIGEST}`` ...)."""
@@ -215,74 +225,6 @@ def check_build_options(options: BuildOptions) -> list[str]:
     return problems
 
 
-def _install_commands(options: BuildOptions) -> list[str]:
-    hadolint = options.tools.hadolint[options.arch]
-    commands = [
-        'export TOOLS="$CODEBUILD_SRC_DIR/../tools" && mkdir -p "$TOOLS/bin" && '
-        'export PATH="$TOOLS/bin:$PATH"',
-        f'curl -fsSL -o "$TOOLS/bin/hadolint" "{hadolint.url}"',
-        f'echo "{hadolint.sha256}  $TOOLS/bin/hadolint" | sha256sum -c -',
-        'chmod +x "$TOOLS/bin/hadolint"',
-    ]
-    if options.scanner == "trivy":
-        trivy = options.tools.trivy[options.arch]
-        commands += [
-            f'curl -fsSL -o /tmp/trivy.tar.gz "{trivy.url}"',
-            f'echo "{trivy.sha256}  /tmp/trivy.tar.gz" | sha256sum -c -',
-            'tar -xzf /tmp/trivy.tar.gz -C "$TOOLS/bin" trivy',
-        ]
-    else:
-        sbomgen = (options.tools.inspector_sbomgen or {})[options.arch]  # checked before
-        commands += [
-            f'curl -fsSL -o /tmp/sbomgen.zip "{sbomgen.url}"',
-            f'echo "{sbomgen.sha256}  /tmp/sbomgen.zip" | sha256sum -c -',
-            "python3 -m zipfile -e /tmp/sbomgen.zip /tmp/sbomgen",
-            'find /tmp/sbomgen -type f -name inspector-sbomgen -exec install -m 0755 {} "$TOOLS/bin/" \\;',
-        ]
-    commands += [
-        # The scan gate: the container_delivery/scan_gate folder, shipped as an S3 asset.
-        f"python3 -m pip install --quiet --target \"$TOOLS\" 'PyYAML=={options.tools.pyyaml}'",
-        'aws s3 cp --no-progress "$SCAN_GATE_S3_URL" /tmp/scan-gate.zip',
-        'mkdir -p "$TOOLS/container_delivery/scan_gate" && '
-        'touch "$TOOLS/container_delivery/__init__.py"',
-        'python3 -m zipfile -e /tmp/scan-gate.zip "$TOOLS/container_delivery/scan_gate"',
-    ]
-    if options.kev_url:
-        commands.append(kev_script(options.kev_url))
-    return commands
-
-
-#: Exit 0 when the file is a KEV catalog (a ``vulnerabilities`` list), printing its version.
-_KEV_CHECK = (
-    "python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); "
-    'assert isinstance(d.get("vulnerabilities"), list); '
-    'print(d.get("catalogVersion", "?"), d.get("dateReleased", "?"))\' "$TOOLS/kev.json"'
-)
-
-
-def kev_script(kev_url: str) -> str:
-    """Download the KEV catalog; on failure fall back to the cached copy in S3, saying so.
-
-    A download that fails or is not a catalog (e.g. an error page) falls back to the copy the
-    last successful download stored at ``$KEV_CACHE_S3_URL``; a good download replaces that
-    copy. Without either, the build stops: the gate never runs without the catalog.
-    """
-    return f"""if curl -fsSL --retry 2 --max-time 120 -o "$TOOLS/kev.json" "{kev_url}" \\
-    && KEV_VERSION=$({_KEV_CHECK} 2>/dev/null); then
-  echo "KEV catalog $KEV_VERSION downloaded from {kev_url}"
-  aws s3 cp --no-progress --only-show-errors "$TOOLS/kev.json" "${KEV_CACHE_VARIABLE}" \\
-    || echo "WARNING: could not refresh the cached KEV catalog at ${KEV_CACHE_VARIABLE}"
-else
-  echo "WARNING: the KEV catalog download from {kev_url} failed; the gate uses the cached copy ${KEV_CACHE_VARIABLE}"
-  if ! aws s3 cp --no-progress --only-show-errors "${KEV_CACHE_VARIABLE}" "$TOOLS/kev.json" \\
-      || ! KEV_VERSION=$({_KEV_CHECK}); then
-    echo "No KEV catalog: the download failed and there is no usable cached copy at ${KEV_CACHE_VARIABLE}. Retry the build when {kev_url} is reachable." >&2
-    exit 1
-  fi
-  echo "WARNING: using the cached KEV catalog $KEV_VERSION (stored by the last build whose download succeeded)"
-fi"""
-
-
 READ_RELEASE = (
     'GIT_TAG=$(python3 -c \'import json; print(json.load(open(".release.json"))["tag"])\') && '
     'GIT_COMMIT=$(python3 -c \'import json; print(json.load(open(".release.json"))["commit"])\')'
@@ -320,33 +262,7 @@ def build_spec(options: BuildOptions, *, report_group: str = GATE_REPORT_GROUP) 
     if problems:
         raise ValueError("build_spec: " + "; ".join(problems))
 
-    image = "$REPOSITORY_URI:$GIT_TAG"
-    cache = "$CACHE_REPOSITORY_URI:buildcache"
-    gate_reports: list[str]
-    if options.scanner == "trivy":
-        scan = [
-            f'trivy image --quiet --format json --output reports/trivy.json "{image}"',
-            f'trivy image --quiet --format cyclonedx --output sbom.cdx.json "{image}"',
-        ]
-        gate_reports = ["reports/trivy.json"]
-    else:
-        scan = [
-            # Inspector scans a CycloneDX 1.5 SBOM made by its own generator.
-            f'inspector-sbomgen container --image "{image}" --outfile sbom.cdx.json',
-            "aws inspector-scan scan-sbom --sbom file://sbom.cdx.json "
-            "--output-format CYCLONE_DX_1_5 > reports/inspector.json",
-        ]
-        gate_reports = ["reports/inspector.json"]
-
-    gate = [
-        'PYTHONPATH="$TOOLS" python3 -m container_delivery.scan_gate',
-        *[f"--report {path}" for path in gate_reports],
-        f'--suppressions "{options.suppressions_file}"',
-        '--repository "$REPOSITORY_NAME"',
-        f"--threshold {options.threshold}",
-        *(['--kev "$TOOLS/kev.json"'] if options.kev_url else []),
-        "--junit reports/scan-gate.xml --summary reports/scan-gate.md --json reports/scan-gate.json",
-    ]
+    scan, gate_reports = _scan_commands(options.scanner)
     return {
         "version": "0.2",
         "env": {
@@ -355,51 +271,11 @@ def build_spec(options: BuildOptions, *, report_group: str = GATE_REPORT_GROUP) 
             "exported-variables": list(BUILD_VARIABLES),
         },
         "phases": {
-            "install": {"on-failure": "ABORT", "commands": _install_commands(options)},
-            "pre_build": {
-                "on-failure": "ABORT",
-                "commands": [
-                    f'test -f {RELEASE_FILE} || {{ echo "{RELEASE_FILE} is missing from the '
-                    'source archive: upload it with the release workflow"; exit 1; }',
-                    READ_RELEASE,
-                    CHECK_RELEASE,
-                    SET_BUILD_TAG,
-                    'echo "Release $GIT_TAG at commit $GIT_COMMIT (build tag $BUILD_TAG)"',
-                    f'test -f "{options.suppressions_file}" || '
-                    f"echo 'suppressions: []' > \"{options.suppressions_file}\"",
-                    f'hadolint --failure-threshold {options.hadolint_failure_threshold} "{options.dockerfile}"',
-                    "aws ecr get-login-password | "
-                    'docker login --username AWS --password-stdin "$ECR_REGISTRY"',
-                    # fail fast: a release already pushed is refused before an hour of building
-                    CHECK_TAGS_FREE,
-                    "docker buildx create --use --driver docker-container "
-                    f'--driver-opt "image={options.buildkit_image}" --name builder',
-                ],
-            },
+            "install": {"on-failure": "ABORT", "commands": install_commands(options)},
+            "pre_build": {"on-failure": "ABORT", "commands": _pre_build_commands(options)},
             "build": {
                 "on-failure": "ABORT",
-                "commands": [
-                    "mkdir -p reports",
-                    f'docker buildx build --platform {options.platform} --file "{options.dockerfile}" '
-                    f'--cache-from "type=registry,ref={cache}" '
-                    f'--cache-to "type=registry,ref={cache},mode=max,image-manifest=true,oci-mediatypes=true" '
-                    '--label "org.opencontainers.image.revision=$GIT_COMMIT" '
-                    '--label "org.opencontainers.image.version=$GIT_TAG" '
-                    f'--load --tag "{image}" --tag "$REPOSITORY_URI:$BUILD_TAG" '
-                    f'"{options.build_context}"',
-                    *scan,
-                    # Exit 1 (blocking findings) or 2 (bad input) aborts the build: nothing is pushed.
-                    " ".join(gate),
-                    CHECK_TAGS_FREE,
-                    f'docker push "{image}"',
-                    'docker push "$REPOSITORY_URI:$BUILD_TAG"',
-                    'IMAGE_DIGEST=$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" '
-                    "--image-ids imageTag=\"$GIT_TAG\" --query 'imageDetails[0].imageDigest' "
-                    "--output text)",
-                    'IMAGE_URI="$REPOSITORY_URI@$IMAGE_DIGEST"',
-                    'echo "$IMAGE_DIGEST" > image-digest.txt',
-                    'echo "Pushed $IMAGE_URI ($GIT_TAG, $BUILD_TAG)"',
-                ],
+                "commands": _build_commands(options, scan, _gate_command(options, gate_reports)),
             },
         },
         "reports": {
@@ -423,77 +299,83 @@ def build_spec(options: BuildOptions, *, report_group: str = GATE_REPORT_GROUP) 
     }
 
 
-#: The deploy script: UpdateStack with the previous template and the new digest, then wait.
-DEPLOY_SCRIPT: Final = r"""set -euo pipefail
-if [[ ! "$IMAGE_DIGEST" =~ ^sha256:[a-f0-9]{64}$ ]]; then
-  echo "IMAGE_DIGEST '$IMAGE_DIGEST' is not a sha256 digest: the build action did not export one" >&2
-  exit 1
-fi
-aws configure set profile.deploy.role_arn "$DEPLOY_ROLE_ARN"
-aws configure set profile.deploy.credential_source EcsContainer
-aws configure set profile.deploy.region "$TARGET_REGION"
-export AWS_PROFILE=deploy
-# CodeBuild sets AWS_REGION and AWS_DEFAULT_REGION to the build's region, and they beat a
-# profile's region: every call names the target region, and the variables follow it.
-export AWS_REGION="$TARGET_REGION" AWS_DEFAULT_REGION="$TARGET_REGION"
-echo "Deploying $IMAGE_DIGEST to stack $STACK_NAME ($TARGET_REGION) as $DEPLOY_ROLE_ARN"
-KEYS=$(aws cloudformation describe-stacks --region "$TARGET_REGION" --stack-name "$STACK_NAME" \
-  --query "Stacks[0].Parameters[?ParameterKey!='ImageDigest'].ParameterKey" --output text)
-PARAMS=("ParameterKey=ImageDigest,ParameterValue=$IMAGE_DIGEST")
-for key in $KEYS; do PARAMS+=("ParameterKey=$key,UsePreviousValue=true"); done
-UPDATED=yes
-if ! OUT=$(aws cloudformation update-stack --region "$TARGET_REGION" --stack-name "$STACK_NAME" \
-    --use-previous-template \
-    --parameters "${PARAMS[@]}" --role-arn "$CFN_EXEC_ROLE_ARN" \
-    --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND 2>&1); then
-  if grep -q "No updates are to be performed" <<<"$OUT"; then
-    echo "$STACK_NAME already runs $IMAGE_DIGEST: nothing to do"
-    UPDATED=no
-  else
-    echo "$OUT" >&2
-    exit 1
-  fi
-fi
-if [[ "$UPDATED" == yes ]] && ! aws cloudformation wait stack-update-complete --region "$TARGET_REGION" \
-    --stack-name "$STACK_NAME"; then
-  echo "$STACK_NAME did not reach UPDATE_COMPLETE: the ECS deployment circuit breaker rolled the service back, or a resource failed. Failed events:" >&2
-  aws cloudformation describe-stack-events --region "$TARGET_REGION" --stack-name "$STACK_NAME" \
-    --max-items 50 \
-    --query "StackEvents[?contains(ResourceStatus, 'FAILED')].[Timestamp,LogicalResourceId,ResourceStatus,ResourceStatusReason]" \
-    --output text >&2 || true
-  exit 1
-fi
-echo "$STACK_NAME runs $IMAGE_DIGEST"
-SERVICE_URL=$(aws cloudformation describe-stacks --region "$TARGET_REGION" --stack-name "$STACK_NAME" \
-  --query "Stacks[0].Outputs[?OutputKey=='Url'].OutputValue | [0]" --output text)
-if [[ "$SERVICE_URL" == None ]]; then SERVICE_URL=""; fi
-echo "Service URL: ${SERVICE_URL:-none (a worker)}"
-"""
-
-#: Variables the deploy actions export (``#{DeployStaging.SERVICE_URL}``): the service stack's
-#: ``Url`` output, empty for a worker.
-DEPLOY_EXPORTED_VARIABLES: Final[tuple[str, ...]] = ("SERVICE_URL",)
-
-#: Environment variables the deploy spec needs (set per action).
-DEPLOY_VARIABLES: Final[tuple[str, ...]] = (
-    "IMAGE_DIGEST",
-    "STACK_NAME",
-    "DEPLOY_ROLE_ARN",
-    "TARGET_REGION",
-    "CFN_EXEC_ROLE_ARN",
-)
+#: The image the build tags and scans before the gate decides whether it is pushed.
+_IMAGE: Final = "$REPOSITORY_URI:$GIT_TAG"
+_CACHE: Final = "$CACHE_REPOSITORY_URI:buildcache"
 
 
-def deploy_spec() -> dict[str, Any]:
-    """The buildspec of the deploy project: one script, parameterized by action variables.
+def _scan_commands(scanner: Scanner) -> tuple[list[str], list[str]]:
+    """The scan commands and the reports the gate reads."""
+    if scanner == "trivy":
+        scan = [
+            f'trivy image --quiet --format json --output reports/trivy.json "{_IMAGE}"',
+            f'trivy image --quiet --format cyclonedx --output sbom.cdx.json "{_IMAGE}"',
+        ]
+        return scan, ["reports/trivy.json"]
+    scan = [
+        # Inspector scans a CycloneDX 1.5 SBOM made by its own generator.
+        f'inspector-sbomgen container --image "{_IMAGE}" --outfile sbom.cdx.json',
+        "aws inspector-scan scan-sbom --sbom file://sbom.cdx.json "
+        "--output-format CYCLONE_DX_1_5 > reports/inspector.json",
+    ]
+    return scan, ["reports/inspector.json"]
 
-    The stack keeps its template; only the ``ImageDigest`` parameter changes, every other
-    parameter keeps its previous value. A rolled-back update (ECS circuit breaker) fails the
-    wait, so the action fails with the failed stack events instead of hanging. The stack's
-    ``Url`` output is exported as ``SERVICE_URL`` (the approval links to staging's).
-    """
-    return {
-        "version": "0.2",
-        "env": {"shell": "bash", "exported-variables": list(DEPLOY_EXPORTED_VARIABLES)},
-        "phases": {"build": {"on-failure": "ABORT", "commands": [DEPLOY_SCRIPT]}},
-    }
+
+def _gate_command(options: BuildOptions, gate_reports: list[str]) -> str:
+    return " ".join(
+        [
+            'PYTHONPATH="$TOOLS" python3 -m container_delivery.scan_gate',
+            *[f"--report {path}" for path in gate_reports],
+            f'--suppressions "{options.suppressions_file}"',
+            '--repository "$REPOSITORY_NAME"',
+            f"--threshold {options.threshold}",
+            *(['--kev "$TOOLS/kev.json"'] if options.kev_url else []),
+            "--junit reports/scan-gate.xml --summary reports/scan-gate.md --json reports/scan-gate.json",
+        ]
+    )
+
+
+def _pre_build_commands(options: BuildOptions) -> list[str]:
+    """Read and check the release, lint the Dockerfile, log in, refuse a release already pushed."""
+    return [
+        f'test -f {RELEASE_FILE} || {{ echo "{RELEASE_FILE} is missing from the '
+        'source archive: upload it with the release workflow"; exit 1; }',
+        READ_RELEASE,
+        CHECK_RELEASE,
+        SET_BUILD_TAG,
+        'echo "Release $GIT_TAG at commit $GIT_COMMIT (build tag $BUILD_TAG)"',
+        f'test -f "{options.suppressions_file}" || '
+        f"echo 'suppressions: []' > \"{options.suppressions_file}\"",
+        f'hadolint --failure-threshold {options.hadolint_failure_threshold} "{options.dockerfile}"',
+        'aws ecr get-login-password | docker login --username AWS --password-stdin "$ECR_REGISTRY"',
+        # fail fast: a release already pushed is refused before an hour of building
+        CHECK_TAGS_FREE,
+        "docker buildx create --use --driver docker-container "
+        f'--driver-opt "image={options.buildkit_image}" --name builder',
+    ]
+
+
+def _build_commands(options: BuildOptions, scan: list[str], gate: str) -> list[str]:
+    """Build once, scan, gate; push and record the digest only when the gate passed."""
+    return [
+        "mkdir -p reports",
+        f'docker buildx build --platform {options.platform} --file "{options.dockerfile}" '
+        f'--cache-from "type=registry,ref={_CACHE}" '
+        f'--cache-to "type=registry,ref={_CACHE},mode=max,image-manifest=true,oci-mediatypes=true" '
+        '--label "org.opencontainers.image.revision=$GIT_COMMIT" '
+        '--label "org.opencontainers.image.version=$GIT_TAG" '
+        f'--load --tag "{_IMAGE}" --tag "$REPOSITORY_URI:$BUILD_TAG" '
+        f'"{options.build_context}"',
+        *scan,
+        # Exit 1 (blocking findings) or 2 (bad input) aborts the build: nothing is pushed.
+        gate,
+        CHECK_TAGS_FREE,
+        f'docker push "{_IMAGE}"',
+        'docker push "$REPOSITORY_URI:$BUILD_TAG"',
+        'IMAGE_DIGEST=$(aws ecr describe-images --repository-name "$REPOSITORY_NAME" '
+        "--image-ids imageTag=\"$GIT_TAG\" --query 'imageDetails[0].imageDigest' "
+        "--output text)",
+        'IMAGE_URI="$REPOSITORY_URI@$IMAGE_DIGEST"',
+        'echo "$IMAGE_DIGEST" > image-digest.txt',
+        'echo "Pushed $IMAGE_URI ($GIT_TAG, $BUILD_TAG)"',
+    ]

@@ -18,6 +18,7 @@ from container_delivery.compliance import acknowledge
 
 from .._buckets import log_access
 from ._checks import (
+    check_at_least_a_day,
     check_github_repository,
     check_role_name,
     check_service_name,
@@ -93,17 +94,44 @@ class ReleaseSource(Construct):
             *check_role_name("upload_role_name", role_name),
             *check_github_repository(github_repository),
             *check_tag_pattern(tag_pattern),
+            *check_at_least_a_day("noncurrent_version_expiration", noncurrent_version_expiration),
         ]
-        if noncurrent_version_expiration.to_days() < 1:
-            problems.append(
-                "noncurrent_version_expiration must be at least 1 day "
-                f"(got {noncurrent_version_expiration.to_human_string()})"
-            )
         if problems:
             raise ValueError(f"ReleaseSource '{self.node.path}': " + "; ".join(problems))
 
         self.object_key = f"source/{service_name}.zip"
-        self.bucket = s3.Bucket(
+        self.bucket = self._bucket(
+            encryption_key, noncurrent_version_expiration, removal_policy=removal_policy
+        )
+        log_access(self.bucket, to=access_log_bucket, prefix=f"source/{service_name}/")
+        _acknowledge_no_replication(self.bucket)
+        self.upload_role = iam.Role(
+            self,
+            "UploadRole",
+            role_name=role_name,
+            description=f"GitHub Actions of {github_repository} (tags {tag_pattern}): upload the "
+            f"release source of {service_name}",
+            assumed_by=iam.WebIdentityPrincipal(
+                oidc_provider_arn,
+                conditions={
+                    "StringEquals": {f"{GITHUB_OIDC_HOST}:aud": GITHUB_AUDIENCE},
+                    "StringLike": {
+                        f"{GITHUB_OIDC_HOST}:sub": github_subject(github_repository, tag_pattern)
+                    },
+                },
+            ),
+            max_session_duration=cdk.Duration.hours(1),
+        )
+        self.upload_policy = self._upload_policy(encryption_key)
+
+    def _bucket(
+        self,
+        encryption_key: kms.IKey,
+        noncurrent_version_expiration: cdk.Duration,
+        *,
+        removal_policy: cdk.RemovalPolicy,
+    ) -> s3.Bucket:
+        bucket = s3.Bucket(
             self,
             "Resource",
             versioned=True,
@@ -124,7 +152,7 @@ class ReleaseSource(Construct):
         )
         # EventBridge notifications set natively: the L2's event_bridge_enabled adds a custom
         # resource Lambda (CDK's BucketNotificationsHandler) for what CloudFormation can do itself.
-        cfn_bucket = self.bucket.node.default_child
+        cfn_bucket = bucket.node.default_child
         if not isinstance(cfn_bucket, s3.CfnBucket):  # pragma: no cover - L2 invariant
             raise TypeError("s3.Bucket has no CfnBucket default child")
         cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
@@ -132,27 +160,11 @@ class ReleaseSource(Construct):
                 event_bridge_enabled=True
             )
         )
-        log_access(self.bucket, to=access_log_bucket, prefix=f"source/{service_name}/")
-        _acknowledge_no_replication(self.bucket)
+        return bucket
 
-        self.upload_role = iam.Role(
-            self,
-            "UploadRole",
-            role_name=role_name,
-            description=f"GitHub Actions of {github_repository} (tags {tag_pattern}): upload the "
-            f"release source of {service_name}",
-            assumed_by=iam.WebIdentityPrincipal(
-                oidc_provider_arn,
-                conditions={
-                    "StringEquals": {f"{GITHUB_OIDC_HOST}:aud": GITHUB_AUDIENCE},
-                    "StringLike": {
-                        f"{GITHUB_OIDC_HOST}:sub": github_subject(github_repository, tag_pattern)
-                    },
-                },
-            ),
-            max_session_duration=cdk.Duration.hours(1),
-        )
-        self.upload_policy = iam.ManagedPolicy(
+    def _upload_policy(self, encryption_key: kms.IKey) -> iam.ManagedPolicy:
+        """Put the one source object, encrypted with the key through S3 only."""
+        return iam.ManagedPolicy(
             self,
             "UploadPolicy",
             description=f"Put only {self.object_key} into the release source bucket",
