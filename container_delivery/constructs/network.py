@@ -71,6 +71,58 @@ def _check(
     return problems
 
 
+def _subnets_and_routes(
+    vpc_scope: Construct,
+    vpc: ec2.CfnVPC,
+    cidrs: tuple[list[str], list[str]],
+    placements: list[str],
+    *,
+    by_id: bool,
+    nat_gateways: int,
+) -> tuple[list[Subnet], list[Subnet], DependencyGroup]:
+    """Public and private subnets, the internet gateway, NAT gateways and the default routes.
+
+    Returns the public and private subnets and what an internet-facing resource waits for.
+    """
+    public_cidrs, private_cidrs = cidrs
+    igw = ec2.CfnInternetGateway(vpc_scope, "IGW")
+    attachment = ec2.CfnVPCGatewayAttachment(
+        vpc_scope, "VPCGW", vpc_id=vpc.ref, internet_gateway_id=igw.ref
+    )
+    public = [
+        Subnet(vpc_scope, "public", i, vpc, block, place, by_id)
+        for i, (block, place) in enumerate(zip(public_cidrs, placements, strict=True))
+    ]
+    private = [
+        Subnet(vpc_scope, "private", i, vpc, block, place, by_id)
+        for i, (block, place) in enumerate(zip(private_cidrs, placements, strict=True))
+    ]
+    internet = DependencyGroup(attachment)
+    nats: list[ec2.CfnNatGateway] = []
+    for index, subnet in enumerate(public):
+        route = subnet.default_route(gateway_id=igw.ref)
+        route.node.add_dependency(attachment)
+        internet.add(route)
+        acknowledge(
+            route,
+            [
+                "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
+                "HIPAA.Security-VPCNoUnrestrictedRouteToIGW",
+                "PCI.DSS.321-VPCNoUnrestrictedRouteToIGW",
+            ],
+            "Public subnets hold only NAT gateways and internet-facing load balancers, "
+            "which need the route to the internet gateway; tasks run in private subnets "
+            "without public IPs and public IP auto-assignment is off.",
+        )
+        if index < nat_gateways:
+            nats.append(subnet.nat_gateway(route))
+    for index, subnet in enumerate(private):
+        # A zone without its own NAT gateway uses the others in turn, as ec2.Vpc did.
+        nat = nats[index] if index < len(nats) else nats[(index - len(nats)) % len(nats)]
+        subnet.default_route(nat_gateway_id=nat.ref)
+    return public, private, internet
+
+
 class ServiceNetwork(Construct):
     """A VPC with public and private subnets, flow logs, and a Fargate cluster.
 
@@ -131,44 +183,53 @@ class ServiceNetwork(Construct):
             instance_tenancy="default",
         )
         cdk.Tags.of(vpc_scope).add("Name", vpc_scope.node.path)
-        igw = ec2.CfnInternetGateway(vpc_scope, "IGW")
-        attachment = ec2.CfnVPCGatewayAttachment(
-            vpc_scope, "VPCGW", vpc_id=self.vpc_resource.ref, internet_gateway_id=igw.ref
+        public, private, internet = _subnets_and_routes(
+            vpc_scope,
+            self.vpc_resource,
+            (public_cidrs, private_cidrs),
+            placements,
+            by_id=availability_zone_ids is not None,
+            nat_gateways=nat_gateways,
         )
-        by_id = availability_zone_ids is not None
-        public = [
-            Subnet(vpc_scope, "public", i, self.vpc_resource, block, place, by_id)
-            for i, (block, place) in enumerate(zip(public_cidrs, placements, strict=True))
-        ]
-        private = [
-            Subnet(vpc_scope, "private", i, self.vpc_resource, block, place, by_id)
-            for i, (block, place) in enumerate(zip(private_cidrs, placements, strict=True))
-        ]
-        internet = DependencyGroup(attachment)
-        nats: list[ec2.CfnNatGateway] = []
-        for index, subnet in enumerate(public):
-            route = subnet.default_route(gateway_id=igw.ref)
-            route.node.add_dependency(attachment)
-            internet.add(route)
-            acknowledge(
-                route,
-                [
-                    "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
-                    "HIPAA.Security-VPCNoUnrestrictedRouteToIGW",
-                    "PCI.DSS.321-VPCNoUnrestrictedRouteToIGW",
-                ],
-                "Public subnets hold only NAT gateways and internet-facing load balancers, "
-                "which need the route to the internet gateway; tasks run in private subnets "
-                "without public IPs and public IP auto-assignment is off.",
-            )
-            if index < nat_gateways:
-                nats.append(subnet.nat_gateway(route))
-        for index, subnet in enumerate(private):
-            # A zone without its own NAT gateway uses the others in turn, as ec2.Vpc did.
-            nat = nats[index] if index < len(nats) else nats[(index - len(nats)) % len(nats)]
-            subnet.default_route(nat_gateway_id=nat.ref)
+        self.vpc: ec2.IVpc = self._import_vpc(
+            zones, (public, private), (public_cidrs, private_cidrs), internet
+        )
+        self.flow_log_key = log_encryption_key(
+            self,
+            "FlowLogKey",
+            description=f"Encrypts the VPC flow logs and closer logs of {self.node.path}",
+            removal_policy=removal_policy,
+        )
+        self.flow_log_group = logs.LogGroup(
+            self,
+            "FlowLogs",
+            retention=flow_log_retention,
+            encryption_key=self.flow_log_key,
+            removal_policy=removal_policy,
+        )
+        self.default_security_group_closer = self._close_default_security_group(
+            vpc_scope, flow_log_retention, removal_policy
+        )
+        self.flow_log = self._flow_log(vpc_scope)
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=self.vpc,
+            container_insights_v2=container_insights,
+            enable_fargate_capacity_providers=True,
+        )
 
-        self.vpc: ec2.IVpc = ec2.Vpc.from_vpc_attributes(
+    def _import_vpc(
+        self,
+        zones: list[str],
+        subnets: tuple[list[Subnet], list[Subnet]],
+        cidrs: tuple[list[str], list[str]],
+        internet: DependencyGroup,
+    ) -> ec2.IVpc:
+        """The VPC as an ``ec2.IVpc`` for the constructs that take one (cluster, services)."""
+        public, private = subnets
+        public_cidrs, private_cidrs = cidrs
+        vpc = ec2.Vpc.from_vpc_attributes(
             self,
             "VpcAttributes",
             vpc_id=self.vpc_resource.ref,
@@ -186,36 +247,24 @@ class ServiceNetwork(Construct):
         # An imported VPC has no internet dependency of its own: an internet-facing load balancer
         # in this stack must wait for the routes to the internet gateway, as with ec2.Vpc.
         for group in [
-            self.vpc.internet_connectivity_established,
-            *(subnet.internet_connectivity_established for subnet in self.vpc.public_subnets),
+            vpc.internet_connectivity_established,
+            *(subnet.internet_connectivity_established for subnet in vpc.public_subnets),
         ]:
             if not isinstance(group, DependencyGroup):  # aws-cdk-lib changed how it imports VPCs
                 raise TypeError(f"cannot add the internet dependency to {type(group).__name__}")
             group.add(internet)
-        self.flow_log_key = log_encryption_key(
-            self,
-            "FlowLogKey",
-            description=f"Encrypts the VPC flow logs and closer logs of {self.node.path}",
-            removal_policy=removal_policy,
-        )
-        self.flow_log_group = logs.LogGroup(
-            self,
-            "FlowLogs",
-            retention=flow_log_retention,
-            encryption_key=self.flow_log_key,
-            removal_policy=removal_policy,
-        )
-        self.default_security_group_closer = self._close_default_security_group(
-            vpc_scope, flow_log_retention, removal_policy
-        )
-        self.flow_log = ec2.FlowLog(
+        return vpc
+
+    def _flow_log(self, vpc_scope: Construct) -> ec2.FlowLog:
+        """All of the VPC's traffic, logged to the encrypted flow log group."""
+        flow_log = ec2.FlowLog(
             vpc_scope,
             "FlowLog",
             resource_type=ec2.FlowLogResourceType.from_vpc(self.vpc),
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
-        flow_log_role = self.flow_log.node.try_find_child("IAMRole")
+        flow_log_role = flow_log.node.try_find_child("IAMRole")
         if flow_log_role is not None and flow_log_role.node.try_find_child("DefaultPolicy"):
             acknowledge(
                 flow_log_role.node.find_child("DefaultPolicy"),
@@ -228,13 +277,7 @@ class ServiceNetwork(Construct):
                 "writing to the one flow log group and passing this role; a customer managed "
                 "policy with the same statements would be attached to this role only as well.",
             )
-        self.cluster = ecs.Cluster(
-            self,
-            "Cluster",
-            vpc=self.vpc,
-            container_insights_v2=container_insights,
-            enable_fargate_capacity_providers=True,
-        )
+        return flow_log
 
     def _close_default_security_group(
         self,
@@ -263,7 +306,35 @@ class ServiceNetwork(Construct):
             encryption_key=self.flow_log_key,
             removal_policy=removal_policy,
         )
-        policy = iam.ManagedPolicy(
+        policy = self._closer_policy(role, group_id, log_group)
+        function = lambda_.Function(
+            self,
+            "DefaultSecurityGroupCloser",
+            description="Removes the rules of the VPC's default security group",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            handler="index.handler",
+            code=lambda_.Code.from_inline(_HANDLER.read_text()),
+            role=role,
+            timeout=cdk.Duration.minutes(2),
+            log_group=log_group,
+        )
+        _acknowledge_closer(function)
+        closer = cdk.CustomResource(
+            vpc_scope,
+            "RestrictDefaultSecurityGroupCustomResource",
+            resource_type="Custom::VpcRestrictDefaultSG",
+            service_token=function.function_arn,
+            properties={"DefaultSecurityGroupId": group_id, "Account": stack.account},
+        )
+        closer.node.add_dependency(policy)
+        return function
+
+    def _closer_policy(
+        self, role: iam.Role, group_id: str, log_group: logs.LogGroup
+    ) -> iam.ManagedPolicy:
+        """The closer may edit the default security group's rules and write its logs."""
+        stack = cdk.Stack.of(self)
+        return iam.ManagedPolicy(
             self,
             "DefaultSecurityGroupCloserPolicy",
             description="Lets the closer edit the VPC's default security group and write its logs",
@@ -288,38 +359,21 @@ class ServiceNetwork(Construct):
                 ),
             ],
         )
-        function = lambda_.Function(
-            self,
-            "DefaultSecurityGroupCloser",
-            description="Removes the rules of the VPC's default security group",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            handler="index.handler",
-            code=lambda_.Code.from_inline(_HANDLER.read_text()),
-            role=role,
-            timeout=cdk.Duration.minutes(2),
-            log_group=log_group,
-        )
-        acknowledge(
-            function,
-            [
-                *(
-                    f"{pack}-{rule}"
-                    for pack in ("NIST.800.53.R5", "HIPAA.Security")
-                    for rule in ("LambdaConcurrency", "LambdaDLQ", "LambdaInsideVPC")
-                ),
-                "PCI.DSS.321-LambdaInsideVPC",
-            ],
-            "Runs only when CloudFormation creates, replaces or deletes the VPC, and reports "
-            "every failure to CloudFormation, which fails the stack operation: no queue of "
-            "failed events to keep, no concurrency to bound. It calls only the EC2 API; inside "
-            "the VPC it would need the NAT gateway it runs before.",
-        )
-        closer = cdk.CustomResource(
-            vpc_scope,
-            "RestrictDefaultSecurityGroupCustomResource",
-            resource_type="Custom::VpcRestrictDefaultSG",
-            service_token=function.function_arn,
-            properties={"DefaultSecurityGroupId": group_id, "Account": stack.account},
-        )
-        closer.node.add_dependency(policy)
-        return function
+
+
+def _acknowledge_closer(function: lambda_.Function) -> None:
+    acknowledge(
+        function,
+        [
+            *(
+                f"{pack}-{rule}"
+                for pack in ("NIST.800.53.R5", "HIPAA.Security")
+                for rule in ("LambdaConcurrency", "LambdaDLQ", "LambdaInsideVPC")
+            ),
+            "PCI.DSS.321-LambdaInsideVPC",
+        ],
+        "Runs only when CloudFormation creates, replaces or deletes the VPC, and reports "
+        "every failure to CloudFormation, which fails the stack operation: no queue of "
+        "failed events to keep, no concurrency to bound. It calls only the EC2 API; inside "
+        "the VPC it would need the NAT gateway it runs before.",
+    )
