@@ -115,58 +115,16 @@ class ServiceStack(cdk.Stack):
             termination_protection=env_name == "production",
         )
         settings = service.settings(env_name)
-        self.image_digest_parameter = cdk.CfnParameter(
-            self,
-            "ImageDigest",
-            type="String",
-            default="",
-            allowed_pattern=IMAGE_DIGEST_PATTERN,
-            constraint_description="an image digest: sha256: and 64 lowercase hex digits, or empty",
-            description=(
-                "Digest of the image to run, set by the pipeline (UpdateStack with "
-                "UsePreviousTemplate). Empty = no release yet: zero tasks. cdk deploy keeps the "
-                "previous value."
-            ),
-        )
+        self.image_digest_parameter = self._image_digest_parameter()
         # Same repository name in every account: staging's is created by the registry stack,
         # production's by ECR replication (creation template).
         repository = ecr.Repository.from_repository_name(self, "Repository", service.name)
-        secrets = {
-            name: ServiceSecret(
-                secret=secretsmanager.Secret.from_secret_complete_arn(
-                    self, f"Secret-{name}", ref.secret_arn
-                ),
-                json_key=ref.json_key,
-                version_stage=ref.version_stage,
-                encryption_key=(
-                    kms.Key.from_key_arn(self, f"SecretKey-{name}", ref.kms_key_arn)
-                    if ref.kms_key_arn
-                    else None
-                ),
-                version_id=ref.version_id,
-            )
-            for name, ref in service.secrets_for(env_name).items()
-        }
-        load_balancer = None
-        if service.load_balanced:
-            certificate = (
-                acm.Certificate.from_certificate_arn(self, "Certificate", settings.certificate_arn)
-                if settings.certificate_arn
-                else None
-            )
-            load_balancer = LoadBalancerOptions(
-                public=service.public,
-                certificate=certificate,
-                allow_plain_http=certificate is None,
-            )
-            if certificate is None:
-                # The audit report names the config key behind this exception, for sign-off.
-                index = list(config.services).index(service)
-                record_choice(
-                    self,
-                    {"allow_plain_http": f"services[{index}].{env_name}.certificate_arn (not set)"},
-                    environment=env_name,
-                )
+        secrets = self._secrets(service, env_name)
+        load_balancer = (
+            self._load_balancer(config, service, env_name, settings.certificate_arn)
+            if service.load_balanced
+            else None
+        )
         self.service = FargateService(
             self,
             "Service",
@@ -199,6 +157,69 @@ class ServiceStack(cdk.Stack):
         self.url = self.service.url
         if self.url is not None:
             cdk.CfnOutput(self, "Url", value=self.url, description="The service's URL")
+
+    def _image_digest_parameter(self) -> cdk.CfnParameter:
+        return cdk.CfnParameter(
+            self,
+            "ImageDigest",
+            type="String",
+            default="",
+            allowed_pattern=IMAGE_DIGEST_PATTERN,
+            constraint_description="an image digest: sha256: and 64 lowercase hex digits, or empty",
+            description=(
+                "Digest of the image to run, set by the pipeline (UpdateStack with "
+                "UsePreviousTemplate). Empty = no release yet: zero tasks. cdk deploy keeps the "
+                "previous value."
+            ),
+        )
+
+    def _secrets(
+        self, service: ServiceConfig, env_name: EnvironmentName
+    ) -> dict[str, ServiceSecret]:
+        """The service's secrets in this environment, imported by their complete ARNs."""
+        return {
+            name: ServiceSecret(
+                secret=secretsmanager.Secret.from_secret_complete_arn(
+                    self, f"Secret-{name}", ref.secret_arn
+                ),
+                json_key=ref.json_key,
+                version_stage=ref.version_stage,
+                encryption_key=(
+                    kms.Key.from_key_arn(self, f"SecretKey-{name}", ref.kms_key_arn)
+                    if ref.kms_key_arn
+                    else None
+                ),
+                version_id=ref.version_id,
+            )
+            for name, ref in service.secrets_for(env_name).items()
+        }
+
+    def _load_balancer(
+        self,
+        config: DeliveryConfig,
+        service: ServiceConfig,
+        env_name: EnvironmentName,
+        certificate_arn: str | None,
+    ) -> LoadBalancerOptions:
+        """HTTPS with the environment's certificate, or plain HTTP recorded as a choice."""
+        certificate = (
+            acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
+            if certificate_arn
+            else None
+        )
+        if certificate is None:
+            # The audit report names the config key behind this exception, for sign-off.
+            index = list(config.services).index(service)
+            record_choice(
+                self,
+                {"allow_plain_http": f"services[{index}].{env_name}.certificate_arn (not set)"},
+                environment=env_name,
+            )
+        return LoadBalancerOptions(
+            public=service.public,
+            certificate=certificate,
+            allow_plain_http=certificate is None,
+        )
 
 
 @dataclass
