@@ -26,15 +26,10 @@ from container_delivery.compliance.report import (
     write_report,
 )
 from container_delivery.compliance.report.__main__ import main
+from container_delivery.compliance.report._html import _CSS, _html_cell
 from container_delivery.compliance.report.model import Finding
 from container_delivery.compliance.report.provenance import blame_lines, git_state
-from container_delivery.compliance.report.render import (
-    _CSS,
-    RuleRef,
-    _html_cell,
-    group_findings,
-    render_json,
-)
+from container_delivery.compliance.report.render import RuleRef, group_findings, render_json
 from container_delivery.compliance.report.sarif import render_sarif
 from container_delivery.compliance.report.sources import record_construct_sources, write_sources
 from tests.helpers import ROOT, nag_findings, new_app, new_stack

@@ -8,6 +8,7 @@ container_delivery.compliance.report`` (``make audit``) synthesizes the referenc
 them; see docs/audit.md.
 """
 
+from ._build import build_report
 from .asff import render_asff
 from .model import (
     Acknowledgment,
@@ -17,7 +18,6 @@ from .model import (
     Finding,
     Resource,
     StackReport,
-    build_report,
 )
 from .render import render_html, render_json, render_markdown, write_report
 from .sarif import render_sarif

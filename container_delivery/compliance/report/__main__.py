@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from ._build import build_report
 from .asff import render_asff
-from .model import AssemblyError, build_report
+from .model import AssemblyError
 from .provenance import file_digest, text_digest
 from .render import write_report
 from .sources import record_construct_sources, write_sources
