@@ -57,7 +57,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 audit: setup
-	$(PY) -m container_delivery.compliance.report --out audit
+	$(PY) -m container_delivery.audit --out audit
 
 # The public API: the packages whose __all__ lists the public names (pdoc documents exactly those).
 API_MODULES := container_delivery.constructs container_delivery.constructs.pipeline \

@@ -16,6 +16,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 
+from container_delivery.audit import main
 from container_delivery.compliance import acknowledge, record_choice
 from container_delivery.compliance.acknowledge import ACKNOWLEDGMENT_METADATA
 from container_delivery.compliance.report import (
@@ -25,16 +26,10 @@ from container_delivery.compliance.report import (
     render_markdown,
     write_report,
 )
-from container_delivery.compliance.report.__main__ import main
+from container_delivery.compliance.report._html import _CSS, _html_cell
 from container_delivery.compliance.report.model import Finding
 from container_delivery.compliance.report.provenance import blame_lines, git_state
-from container_delivery.compliance.report.render import (
-    _CSS,
-    RuleRef,
-    _html_cell,
-    group_findings,
-    render_json,
-)
+from container_delivery.compliance.report.render import RuleRef, group_findings, render_json
 from container_delivery.compliance.report.sarif import render_sarif
 from container_delivery.compliance.report.sources import record_construct_sources, write_sources
 from tests.helpers import ROOT, nag_findings, new_app, new_stack
@@ -421,6 +416,20 @@ def test_command_refuses_a_non_empty_synth_directory(
     code = main(["--synth-into", str(dirty_assembly), "--out", str(tmp_path / "audit")])
     assert code == 2
     assert "is not empty" in capsys.readouterr().err
+
+
+def test_the_former_command_name_says_the_new_one_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from container_delivery.compliance.report.__main__ import main as former_main
+
+    code = former_main(["--out", str(tmp_path / "audit dir")])
+    assert code == 2
+    assert (
+        f"the audit command is now `python -m container_delivery.audit` (`make audit`), with the "
+        f"same options: run `python -m container_delivery.audit --out '{tmp_path}/audit dir'`."
+    ) in capsys.readouterr().err
+    assert not (tmp_path / "audit dir").exists()
 
 
 # --- provenance --------------------------------------------------------------------------------
