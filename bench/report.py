@@ -101,7 +101,7 @@ def _machine_lines(machine: dict[str, Any]) -> list[str]:
 
 
 def _goal_lines(analysis: dict[str, Any]) -> list[str]:
-    out = ["## Goals (issue 8)", "", "| goal | limit | measured | status |", "|---|---|---|---|"]
+    out = ["## Goals", "", "| goal | limit | measured | status |", "|---|---|---|---|"]
     for goal in analysis["goals"]:
         shown = fmt(goal["measured"]) if goal["status"] != "NOT MEASURED" else "n/a"
         out.append(f"| {goal['goal']} | <= {fmt(goal['limit'])} | {shown} | **{goal['status']}** |")

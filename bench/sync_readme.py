@@ -25,7 +25,7 @@ def _section(markdown: str, heading: str) -> str:
 def readme_block(results_md: str) -> str:
     """The README's benchmark block: the run's summary and its goals table."""
     summary = _section(results_md, "Summary (for the README)")
-    goals = _section(results_md, "Goals (issue 8)")
+    goals = _section(results_md, "Goals")
     return (
         f"{BEGIN}\n{summary}\n\n{goals}\n\n"
         "Method, every measurement and the analysis: [bench/results.md](bench/results.md), "
