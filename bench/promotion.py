@@ -35,6 +35,8 @@ def load_promote() -> ModuleType:
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["bench_promote"] = module
+    # as in the Lambda runtime: index.py imports the modules beside it by their plain names
+    sys.path.insert(0, str(path.parent))
     spec.loader.exec_module(module)
     return module
 

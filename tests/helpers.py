@@ -53,14 +53,30 @@ def new_stack(
 
 
 def load_handler(name: str) -> ModuleType:
-    """Load ``lambda/<name>/index.py`` by path (``lambda`` is a Python keyword)."""
-    path = ROOT / "lambda" / name / "index.py"
+    """Load ``lambda/<name>/index.py`` by path (``lambda`` is a Python keyword).
+
+    As in the Lambda runtime, the folder is on ``sys.path`` while ``index`` loads, so it imports
+    the modules beside it by their plain names. Those are then dropped from ``sys.modules`` (the
+    handler keeps its references), so that another handler's module of the same name is loaded
+    from its own folder, not found cached.
+    """
+    folder = ROOT / "lambda" / name
+    path = folder / "index.py"
+    siblings = {sibling.stem for sibling in folder.glob("*.py")} - {"index"}
+    taken = sorted(siblings & set(sys.modules))
+    assert not taken, f"lambda/{name} modules {taken} would be shadowed by modules already loaded"
     module_name = f"lambda_{name.replace('-', '_')}_index"
     spec = importlib.util.spec_from_file_location(module_name, path)
     assert spec is not None and spec.loader is not None, path
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(folder))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(folder))
+        for sibling in siblings:
+            sys.modules.pop(sibling, None)
     return module
 
 

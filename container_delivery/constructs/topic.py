@@ -93,23 +93,10 @@ class SecureTopic(Construct):
             deleted. Default: - RETAIN (messages still queued for delivery stay readable).
         """
         super().__init__(scope, construct_id)
-        problems: list[str] = []
-        unknown = [p for p in publishers if p not in _SOURCES]
-        if unknown:
-            problems.append(
-                f"publishers: {unknown} are not supported; choose from {sorted(_SOURCES)}"
-            )
-        if len(set(publishers)) != len(publishers):
-            problems.append(f"publishers: {list(publishers)} names a service twice")
-        problems += [
-            f"emails: {email!r} is not an e-mail address (name@domain)"
-            for email in emails
-            if not unresolved(email) and not _looks_like_email(email)
-        ]
+        problems = _props_problems(publishers, emails)
         if problems:
             raise ValueError(f"SecureTopic '{self.node.path}': " + "; ".join(problems))
 
-        stack = cdk.Stack.of(self)
         # a shared key may serve several topics: their statement ids must differ
         key_sid_suffix = "" if master_key is None else self.node.addr[-8:].upper()
         self.key: kms.IKey = master_key or kms.Key(
@@ -134,39 +121,8 @@ class SecureTopic(Construct):
 
         key_policy_complete = True
         for publisher in self.publishers:
-            service, resource = _SOURCES[publisher]
-            source_arn = stack.format_arn(
-                service=service,
-                resource=resource,
-                arn_format=cdk.ArnFormat.NO_RESOURCE_NAME,
-            )
-            self.topic.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid=f"{_sid(service)}Publish",
-                    principals=[iam.ServicePrincipal(publisher)],
-                    actions=["sns:Publish"],
-                    resources=[self.topic.topic_arn],
-                    conditions={
-                        "StringEquals": {"aws:SourceAccount": stack.account},
-                        "ArnLike": {"aws:SourceArn": source_arn},
-                    },
-                )
-            )
-            key_conditions: dict[str, dict[str, str]] = {
-                "StringEquals": {"kms:ViaService": f"sns.{stack.region}.amazonaws.com"}
-            }
-            if publisher == CLOUDWATCH_ALARMS:
-                key_conditions["StringEquals"]["aws:SourceAccount"] = stack.account
-            added = self.key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid=f"{_sid(service)}PublishToTopic{key_sid_suffix}",
-                    principals=[iam.ServicePrincipal(publisher)],
-                    actions=["kms:GenerateDataKey*", "kms:Decrypt"],
-                    resources=["*"],
-                    conditions=key_conditions,
-                )
-            )
-            key_policy_complete = key_policy_complete and added.statement_added
+            added = self._allow_publisher(publisher, key_sid_suffix)
+            key_policy_complete = key_policy_complete and added
         if not key_policy_complete:
             cdk.Annotations.of(self).add_warning_v2(
                 "container-delivery:topic-key-policy",
@@ -176,6 +132,46 @@ class SecureTopic(Construct):
             )
         for email in emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
+
+    def _allow_publisher(self, publisher: str, key_sid_suffix: str) -> bool:
+        """Let ``publisher`` publish (topic policy) and use the key (key policy), from this account.
+
+        False when the key's policy could not take the statement (an imported key).
+        """
+        stack = cdk.Stack.of(self)
+        service, resource = _SOURCES[publisher]
+        source_arn = stack.format_arn(
+            service=service,
+            resource=resource,
+            arn_format=cdk.ArnFormat.NO_RESOURCE_NAME,
+        )
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=f"{_sid(service)}Publish",
+                principals=[iam.ServicePrincipal(publisher)],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {"aws:SourceArn": source_arn},
+                },
+            )
+        )
+        key_conditions: dict[str, dict[str, str]] = {
+            "StringEquals": {"kms:ViaService": f"sns.{stack.region}.amazonaws.com"}
+        }
+        if publisher == CLOUDWATCH_ALARMS:
+            key_conditions["StringEquals"]["aws:SourceAccount"] = stack.account
+        added = self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=f"{_sid(service)}PublishToTopic{key_sid_suffix}",
+                principals=[iam.ServicePrincipal(publisher)],
+                actions=["kms:GenerateDataKey*", "kms:Decrypt"],
+                resources=["*"],
+                conditions=key_conditions,
+            )
+        )
+        return added.statement_added
 
     @property
     def topic_arn(self) -> str:
@@ -224,6 +220,21 @@ class _NotificationTarget:
         return notifications.NotificationRuleTargetConfig(
             target_type="SNS", target_address=self._topic_arn
         )
+
+
+def _props_problems(publishers: Sequence[str], emails: Sequence[str]) -> list[str]:
+    problems: list[str] = []
+    unknown = [p for p in publishers if p not in _SOURCES]
+    if unknown:
+        problems.append(f"publishers: {unknown} are not supported; choose from {sorted(_SOURCES)}")
+    if len(set(publishers)) != len(publishers):
+        problems.append(f"publishers: {list(publishers)} names a service twice")
+    problems += [
+        f"emails: {email!r} is not an e-mail address (name@domain)"
+        for email in emails
+        if not unresolved(email) and not _looks_like_email(email)
+    ]
+    return problems
 
 
 def _sid(text: str) -> str:
