@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -687,27 +688,38 @@ def sarif(report: AuditReport) -> dict[str, object]:
     return json.loads(render_sarif(report))  # type: ignore[no-any-return]
 
 
-#: Where the official OASIS schema is looked for: a copy in the repository, or the team's shared
-#: fixtures (see tests/compliance/fixtures/README.md for why the repository holds no copy yet).
-SARIF_SCHEMA_PLACES = (
-    Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json",
-    ROOT.parent / "shared" / "fixtures" / "sarif-schema-2.1.0.json",
-)
+#: The SARIF 2.1.0 JSON schema, copied unchanged from an npm package (source and digest in
+#: tests/compliance/fixtures/README.md).
+SARIF_SCHEMA = Path(__file__).parent / "fixtures" / "sarif-2.1.0-rtm.5.json"
+SARIF_SCHEMA_SHA256 = "2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8"
+
+
+def test_the_sarif_schema_fixture_is_the_published_file_unchanged() -> None:
+    assert hashlib.sha256(SARIF_SCHEMA.read_bytes()).hexdigest() == SARIF_SCHEMA_SHA256
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    assert schema["properties"]["version"]["enum"] == ["2.1.0"]
 
 
 def test_sarif_is_valid_against_the_sarif_2_1_0_schema(sarif: dict[str, object]) -> None:
     import jsonschema
 
-    found = [path for path in SARIF_SCHEMA_PLACES if path.is_file()]
-    if not found:
-        pytest.skip(
-            "the official SARIF 2.1.0 schema (sarif-schema-2.1.0.json) is in none of "
-            f"{[str(p) for p in SARIF_SCHEMA_PLACES]}"
-        )
-    schema = json.loads(found[0].read_text())
+    schema = json.loads(SARIF_SCHEMA.read_text())
     jsonschema.Draft4Validator.check_schema(schema)
     errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(sarif), key=str)
     assert [e.message for e in errors] == []
+
+
+def test_the_schema_check_refuses_a_broken_sarif_log(sarif: dict[str, object]) -> None:
+    """The check above can fail: a result without a message is not SARIF."""
+    import copy
+
+    import jsonschema
+
+    broken = copy.deepcopy(sarif)
+    del _results(broken)[0]["message"]
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    messages = [e.message for e in jsonschema.Draft4Validator(schema).iter_errors(broken)]
+    assert messages == ["'message' is a required property"]
 
 
 def _results(sarif: dict[str, object]) -> list[dict[str, object]]:
