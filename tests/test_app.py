@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from container_delivery.config import load_config
@@ -78,6 +80,13 @@ def test_the_audit_report_of_the_reference_app(
     assert "configuration" in ecs2.reason
     assert ecs2.reason in text
     assert html.read_text().count("AwsSolutions-ECS2") >= 1
+    # the SARIF that code scanning gets is valid SARIF 2.1.0, every finding suppressed with its reason
+    sarif = json.loads((tmp_path / "report.sarif").read_text())
+    schema = json.loads((ROOT / "tests/compliance/fixtures/sarif-2.1.0-rtm.5.json").read_text())
+    assert [e.message for e in jsonschema.Draft4Validator(schema).iter_errors(sarif)] == []
+    [run] = sarif["runs"]
+    assert len(run["results"]) == len(report.acknowledged)
+    assert all(r["suppressions"][0]["justification"] for r in run["results"])
 
 
 def test_readme_quotes_what_plan_prints_for_the_default_config(
