@@ -171,3 +171,16 @@ def cfn_lint(templates: list[str]) -> str:
     if result.returncode == 0 and not result.stdout.strip():
         return ""
     return (result.stdout + result.stderr).strip() or f"cfn-lint exited {result.returncode}"
+
+
+#: The SARIF 2.1.0 JSON schema, copied unchanged from an npm package (source and digest in
+#: tests/compliance/fixtures/README.md).
+SARIF_SCHEMA = ROOT / "tests" / "compliance" / "fixtures" / "sarif-2.1.0-rtm.5.json"
+
+
+def sarif_schema_errors(log: object) -> list[str]:
+    """What the SARIF 2.1.0 schema says is wrong with ``log``, sorted; empty when it is valid."""
+    import jsonschema
+
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    return sorted(error.message for error in jsonschema.Draft4Validator(schema).iter_errors(log))

@@ -33,7 +33,14 @@ from container_delivery.compliance.report.provenance import blame_lines, git_sta
 from container_delivery.compliance.report.render import RuleRef, group_findings, render_json
 from container_delivery.compliance.report.sarif import render_sarif
 from container_delivery.compliance.report.sources import record_construct_sources, write_sources
-from tests.helpers import ROOT, nag_findings, new_app, new_stack
+from tests.helpers import (
+    ROOT,
+    SARIF_SCHEMA,
+    nag_findings,
+    new_app,
+    new_stack,
+    sarif_schema_errors,
+)
 
 PACKS = ["AwsSolutions", "ContainerDelivery"]
 # Characters that must be escaped in HTML (<, &, ") and in a Markdown table (|).
@@ -688,38 +695,29 @@ def sarif(report: AuditReport) -> dict[str, object]:
     return json.loads(render_sarif(report))  # type: ignore[no-any-return]
 
 
-#: The SARIF 2.1.0 JSON schema, copied unchanged from an npm package (source and digest in
-#: tests/compliance/fixtures/README.md).
-SARIF_SCHEMA = Path(__file__).parent / "fixtures" / "sarif-2.1.0-rtm.5.json"
 SARIF_SCHEMA_SHA256 = "2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8"
 
 
 def test_the_sarif_schema_fixture_is_the_published_file_unchanged() -> None:
+    import jsonschema
+
     assert hashlib.sha256(SARIF_SCHEMA.read_bytes()).hexdigest() == SARIF_SCHEMA_SHA256
     schema = json.loads(SARIF_SCHEMA.read_text())
+    jsonschema.Draft4Validator.check_schema(schema)
     assert schema["properties"]["version"]["enum"] == ["2.1.0"]
 
 
 def test_sarif_is_valid_against_the_sarif_2_1_0_schema(sarif: dict[str, object]) -> None:
-    import jsonschema
-
-    schema = json.loads(SARIF_SCHEMA.read_text())
-    jsonschema.Draft4Validator.check_schema(schema)
-    errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(sarif), key=str)
-    assert [e.message for e in errors] == []
+    assert sarif_schema_errors(sarif) == []
 
 
 def test_the_schema_check_refuses_a_broken_sarif_log(sarif: dict[str, object]) -> None:
     """The check above can fail: a result without a message is not SARIF."""
     import copy
 
-    import jsonschema
-
     broken = copy.deepcopy(sarif)
     del _results(broken)[0]["message"]
-    schema = json.loads(SARIF_SCHEMA.read_text())
-    messages = [e.message for e in jsonschema.Draft4Validator(schema).iter_errors(broken)]
-    assert messages == ["'message' is a required property"]
+    assert sarif_schema_errors(broken) == ["'message' is a required property"]
 
 
 def _results(sarif: dict[str, object]) -> list[dict[str, object]]:
